@@ -1,0 +1,57 @@
+"""Canonical encoding and hashing of ledger entries: the same bytes on every backend and platform."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+_HASHED_FIELDS = (
+    "id", "budget_id", "kind", "epsilon", "delta", "rho", "mechanism", "description", "actor",
+    "origin", "created_at", "value_json", "details_json", "replay_key", "prev_hash",
+)  # fmt: skip
+
+
+def entry_hash(row: Mapping[str, Any]) -> str:
+    """SHA-256 over the entry's fields and the previous entry's hash (so order and deletions show)."""
+    payload = [row[name] for name in _HASHED_FIELDS]
+    encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Released values come from pandas, polars, numpy or OpenDP: turn them into plain JSON types.
+
+    NaN and infinities become None, since strict JSON has no spelling for them.
+    """
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, decimal.Decimal):
+        return to_jsonable(float(value))
+    if isinstance(value, Mapping):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if hasattr(value, "to_dict") and callable(value.to_dict):
+        return to_jsonable(value.to_dict())
+    if hasattr(value, "tolist") and callable(value.tolist):  # numpy arrays and scalars
+        return to_jsonable(value.tolist())
+    if hasattr(value, "item") and callable(value.item):
+        return to_jsonable(value.item())
+    raise TypeError(f"cannot store a {type(value).__name__} in the ledger as JSON")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def utc_now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")

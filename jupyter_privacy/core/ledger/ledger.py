@@ -1,0 +1,466 @@
+"""The privacy-budget ledger: budgets, atomic check-and-spend with replay, and a hash-chained log.
+
+Every write takes the chain head's lock, so entries get consecutive ids and each hash covers the one
+before it. A spend runs the caller's computation inside that transaction: if it raises, or the commit
+fails, nothing is spent and nothing is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from jupyter_privacy.core.config import resolve_ledger_url
+from jupyter_privacy.core.errors import (
+    DuplicateBudgetError,
+    InvalidParameterError,
+    LedgerSchemaError,
+    UnknownBudgetError,
+)
+from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger.composition import ZERO, Spend, Usage, add, composition_rule, dec
+from jupyter_privacy.core.ledger.models import Budget, Release, VerificationReport, release_from_row
+from jupyter_privacy.core.ledger.provenance import current_actor, current_origin
+from jupyter_privacy.core.ledger.storage import (
+    DEFAULT_LOCK_TIMEOUT_S,
+    create_ledger_engine,
+    mask_url,
+    translated_errors,
+)
+from jupyter_privacy.core.validation import (
+    check_budget_name,
+    check_delta,
+    check_epsilon,
+    check_positive_int,
+    check_rho,
+)
+
+T = schema
+
+# Prepared once: statements with bound parameters hit SQLAlchemy's compiled cache on every spend.
+_UPDATE_HEAD = (
+    T.chain_head.update()
+    .where(T.chain_head.c.id == 1)
+    .values(
+        head_id=sa.bindparam("new_head_id"),
+        head_hash=sa.bindparam("new_head_hash"),
+        next_budget_id=sa.bindparam("new_next_budget_id"),
+    )
+)
+_UPDATE_SPENT = (
+    T.budgets.update()
+    .where(T.budgets.c.id == sa.bindparam("budget_id"))
+    .values(
+        epsilon_spent=sa.bindparam("new_epsilon_spent"),
+        delta_spent=sa.bindparam("new_delta_spent"),
+        rho_spent=sa.bindparam("new_rho_spent"),
+        release_count=sa.bindparam("new_release_count"),
+        last_release_at=sa.bindparam("new_last_release_at"),
+    )
+)
+_SELECT_HEAD = sa.select(T.chain_head).where(T.chain_head.c.id == 1).with_for_update()
+_SELECT_BUDGET = sa.select(T.budgets).where(T.budgets.c.name == sa.bindparam("budget_name"))
+
+
+class Ledger:
+    """Open with `jupyter_privacy.open_ledger()`; safe to share between threads of one process."""
+
+    def __init__(self, url: str, engine: Engine) -> None:
+        self.url = url
+        self.display_url = mask_url(url)
+        self._engine = engine
+        with translated_errors(url):
+            self._ensure_schema()
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Ledger {self.display_url}>"
+
+    def _write(self) -> Any:
+        conn = self._engine.connect().execution_options(sqlite_begin="IMMEDIATE")
+        return _WriteTransaction(conn)
+
+    def _ensure_schema(self) -> None:
+        inspector = sa.inspect(self._engine)
+        if inspector.has_table(T.meta.name):
+            with self._engine.connect() as conn:
+                self._check_version(conn)
+            return
+        with self._write() as conn:
+            if sa.inspect(conn).has_table(T.meta.name):  # another process created it meanwhile
+                self._check_version(conn)
+                return
+            T.metadata.create_all(conn)
+            conn.execute(T.meta.insert().values(key="schema_version", value=str(T.SCHEMA_VERSION)))
+            conn.execute(
+                T.chain_head.insert().values(
+                    id=1, head_id=0, head_hash=T.GENESIS_HASH, next_budget_id=1
+                )
+            )
+
+    def _check_version(self, conn: Connection) -> None:
+        found = conn.execute(
+            sa.select(T.meta.c.value).where(T.meta.c.key == "schema_version")
+        ).scalar()
+        try:
+            version = int(found) if found is not None else None
+        except ValueError:
+            version = None
+        if version is None:
+            raise LedgerSchemaError(
+                f"ledger {self.display_url} has no readable schema version; it is not a "
+                "jupyter-privacy ledger or it was damaged. Restore a backup or use another URL"
+            )
+        if version > T.SCHEMA_VERSION:
+            raise LedgerSchemaError(
+                f"ledger {self.display_url} has schema version {version}, newer than this "
+                f"jupyter-privacy understands ({T.SCHEMA_VERSION}). Upgrade: "
+                "pip install -U jupyter-privacy",
+                found=version,
+                supported=T.SCHEMA_VERSION,
+            )
+
+    # -- budgets -------------------------------------------------------------------------------
+    def create_budget(
+        self,
+        name: str,
+        epsilon: float,
+        delta: float = 0.0,
+        *,
+        composition: str = "basic",
+        privacy_unit: str = "one row",
+        max_contributions: int = 1,
+        notes: str = "",
+    ) -> Budget:
+        name = check_budget_name(name)
+        epsilon = check_epsilon(epsilon)
+        delta = check_delta(delta)
+        composition_rule(composition)
+        max_contributions = check_positive_int(max_contributions, "max_contributions")
+        if composition == "zcdp" and delta == 0:
+            raise InvalidParameterError("a zcdp budget needs δ > 0 to state its (ε, δ) total")
+        actor, now = current_actor(), chain.utc_now()
+        with translated_errors(self.url), self._write() as conn:
+            head = self._lock_head(conn)
+            if self._budget_row(conn, name) is not None:
+                raise DuplicateBudgetError(
+                    f"budget '{name}' already exists; pick another name, or raise it with "
+                    f"jupyter privacy budget raise {name} --epsilon <new total>",
+                    budget=name,
+                )
+            budget_id = head.next_budget_id
+            conn.execute(
+                T.budgets.insert().values(
+                    id=budget_id, name=name, composition=composition, epsilon_total=epsilon,
+                    delta_total=delta, privacy_unit=privacy_unit or "one row",
+                    max_contributions=max_contributions, notes=notes or "", created_at=now,
+                    created_by=actor, epsilon_spent="0", delta_spent="0", rho_spent="0",
+                    release_count=0, last_release_at=None,
+                )
+            )  # fmt: skip
+            details = {
+                "name": name, "composition": composition, "privacy_unit": privacy_unit or "one row",
+                "max_contributions": max_contributions, "notes": notes or "",
+            }  # fmt: skip
+            self._append(
+                conn, head, budget_id=budget_id, kind="create", epsilon=epsilon, delta=delta,
+                description=f"budget created: {name}", actor=actor, created_at=now, details=details,
+                next_budget_id=budget_id + 1,
+            )  # fmt: skip
+            return self._budget_from_row(self._budget_row(conn, name))
+
+    def raise_budget(
+        self, name: str, *, epsilon: float | None = None, delta: float | None = None, reason: str
+    ) -> Budget:
+        """Raise a budget's totals: an explicit act recorded in the chain with its reason."""
+        if not reason or not str(reason).strip():
+            raise InvalidParameterError("raising a budget needs a reason (who approved it and why)")
+        if epsilon is None and delta is None:
+            raise InvalidParameterError("give a new total epsilon and/or delta to raise a budget")
+        with translated_errors(self.url), self._write() as conn:
+            head = self._lock_head(conn)
+            row = self._require_budget(conn, name)
+            new_eps = check_epsilon(epsilon) if epsilon is not None else row.epsilon_total
+            new_delta = check_delta(delta) if delta is not None else row.delta_total
+            if new_eps < row.epsilon_total or new_delta < row.delta_total:
+                raise InvalidParameterError(
+                    f"a budget can only be raised: '{row.name}' has ε {row.epsilon_total:g}, "
+                    f"δ {row.delta_total:g}; create a new budget for a smaller allowance"
+                )
+            conn.execute(
+                T.budgets.update()
+                .where(T.budgets.c.id == row.id)
+                .values(epsilon_total=new_eps, delta_total=new_delta)
+            )
+            self._append(
+                conn, head, budget_id=row.id, kind="raise", epsilon=new_eps, delta=new_delta,
+                description=str(reason).strip(), actor=current_actor(), created_at=chain.utc_now(),
+                details={"previous_epsilon": row.epsilon_total, "previous_delta": row.delta_total},
+            )  # fmt: skip
+            return self._budget_from_row(self._require_budget(conn, row.name))
+
+    def budget(self, name: str) -> Budget:
+        with translated_errors(self.url), self._engine.connect() as conn:
+            return self._budget_from_row(self._require_budget(conn, name))
+
+    def budgets(self) -> list[Budget]:
+        with translated_errors(self.url), self._engine.connect() as conn:
+            rows = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
+        return [self._budget_from_row(row) for row in rows]
+
+    # -- spending ------------------------------------------------------------------------------
+    def spend(
+        self,
+        budget: str,
+        epsilon: float,
+        delta: float = 0.0,
+        *,
+        compute: Callable[[], Any] | None = None,
+        value: Any = None,
+        rho: float | None = None,
+        mechanism: str = "",
+        description: str = "",
+        details: dict[str, Any] | None = None,
+        replay_key: str | None = None,
+        fresh: bool = False,
+        origin: str | None = None,
+        actor: str | None = None,
+    ) -> Release:
+        """Check the budget, run `compute` (or take `value`), record, commit — all or nothing.
+
+        With a `replay_key` already in the ledger (and `fresh` False) the stored release comes back
+        with `replayed=True`, `compute` is not called, and nothing is spent.
+        """
+        epsilon = check_epsilon(epsilon)
+        delta = check_delta(delta)
+        rho = check_rho(rho) if rho is not None else None
+        if compute is not None and value is not None:
+            raise InvalidParameterError("pass either compute= or value=, not both")
+        if replay_key is not None and (not isinstance(replay_key, str) or not replay_key):
+            raise InvalidParameterError("replay_key must be a non-empty string")
+        details_json = chain.dumps(details or {})
+        with translated_errors(self.url):
+            if replay_key and not fresh:
+                with self._engine.connect() as conn:
+                    stored = self._find_replay(conn, budget, replay_key)
+                if stored is not None:
+                    return stored
+            with self._write() as conn:
+                head = self._lock_head(conn)
+                row = self._require_budget(conn, budget)
+                if replay_key and not fresh:
+                    stored = self._find_replay(conn, row.name, replay_key)
+                    if stored is not None:
+                        return stored
+                rule = composition_rule(row.composition)
+                spend = Spend(epsilon=epsilon, delta=delta, rho=rho)
+                used = _usage(row)
+                rule.check(row.name, (row.epsilon_total, row.delta_total), used, spend)
+                charged_rho = rho
+                if row.composition == "zcdp":
+                    charged_rho = rule.charged_rho(spend)  # type: ignore[attr-defined]
+                released = compute() if compute is not None else value
+                value_json = chain.dumps(released)
+                now = chain.utc_now()
+                entry_actor, entry_origin = actor or current_actor(), origin or current_origin()
+                entry_id = self._append(
+                    conn, head, budget_id=row.id, kind="release", epsilon=epsilon, delta=delta,
+                    rho=charged_rho, mechanism=mechanism, description=description,
+                    actor=entry_actor, origin=entry_origin,
+                    created_at=now, value_json=value_json, details_json=details_json,
+                    replay_key=replay_key,
+                )  # fmt: skip
+                conn.execute(
+                    _UPDATE_SPENT,
+                    {
+                        "budget_id": row.id,
+                        "new_epsilon_spent": str(add(used.epsilon, dec(epsilon))),
+                        "new_delta_spent": str(add(used.delta, dec(delta))),
+                        "new_rho_spent": str(add(used.rho, dec(charged_rho or 0.0))),
+                        "new_release_count": row.release_count + 1,
+                        "new_last_release_at": now,
+                    },
+                )
+                return Release(
+                    id=entry_id, budget=row.name, epsilon=epsilon, delta=delta, rho=charged_rho,
+                    mechanism=mechanism, description=description, actor=entry_actor,
+                    origin=entry_origin, created_at=now, value=json.loads(value_json),
+                    details=json.loads(details_json), replay_key=replay_key,
+                )  # fmt: skip
+
+    def history(
+        self, name: str, *, limit: int | None = None, offset: int = 0, newest_first: bool = False
+    ) -> list[Release]:
+        """The budget's releases (not its create/raise events), oldest first unless asked."""
+        with translated_errors(self.url), self._engine.connect() as conn:
+            row = self._require_budget(conn, name)
+            order = T.entries.c.id.desc() if newest_first else T.entries.c.id
+            query = (
+                sa.select(T.entries)
+                .where(T.entries.c.budget_id == row.id, T.entries.c.kind == "release")
+                .order_by(order)
+                .offset(offset)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            return [release_from_row(r, row.name) for r in conn.execute(query)]
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        """Every chained entry of a budget (create, raise, release) as plain dicts."""
+        with translated_errors(self.url), self._engine.connect() as conn:
+            row = self._require_budget(conn, name)
+            rows = conn.execute(
+                sa.select(T.entries).where(T.entries.c.budget_id == row.id).order_by(T.entries.c.id)
+            )
+            return [_entry_dict(r) for r in rows]
+
+    # -- integrity and export --------------------------------------------------------------------
+    def verify(self) -> VerificationReport:
+        from jupyter_privacy.core.ledger.verify import verify_ledger
+
+        with translated_errors(self.url), self._engine.connect() as conn:
+            return verify_ledger(conn)
+
+    def export(self) -> dict[str, Any]:
+        """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification."""
+        report = self.verify()
+        with translated_errors(self.url), self._engine.connect() as conn:
+            rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
+            names = dict(conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall())
+        return {
+            "format": "jupyter-privacy-ledger",
+            "schema_version": T.SCHEMA_VERSION,
+            "exported_at": chain.utc_now(),
+            "ledger": self.display_url,
+            "budgets": [b.to_dict() for b in self.budgets()],
+            "entries": [{**_entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
+            "verification": report.to_dict(),
+        }
+
+    # -- internals -----------------------------------------------------------------------------
+    def _lock_head(self, conn: Connection) -> Any:
+        return conn.execute(_SELECT_HEAD).one()
+
+    def _append(
+        self, conn: Connection, head: Any, *, budget_id: int, kind: str, epsilon: float,
+        delta: float, description: str, actor: str, created_at: str, rho: float | None = None,
+        mechanism: str = "", origin: str = "", value_json: str = "null",
+        details: dict[str, Any] | None = None, details_json: str | None = None,
+        replay_key: str | None = None, next_budget_id: int | None = None,
+    ) -> int:  # fmt: skip
+        fields = {
+            "id": head.head_id + 1, "budget_id": budget_id, "kind": kind, "epsilon": epsilon,
+            "delta": delta, "rho": rho, "mechanism": mechanism, "description": description,
+            "actor": actor, "origin": origin or current_origin(), "created_at": created_at,
+            "value_json": value_json,
+            "details_json": details_json if details_json is not None else chain.dumps(details or {}),
+            "replay_key": replay_key, "prev_hash": head.head_hash,
+        }  # fmt: skip
+        fields["hash"] = chain.entry_hash(fields)
+        conn.execute(T.entries.insert(), fields)
+        conn.execute(
+            _UPDATE_HEAD,
+            {
+                "new_head_id": fields["id"],
+                "new_head_hash": fields["hash"],
+                "new_next_budget_id": next_budget_id or head.next_budget_id,
+            },
+        )
+        return int(fields["id"])
+
+    def _budget_row(self, conn: Connection, name: str) -> Any:
+        return conn.execute(_SELECT_BUDGET, {"budget_name": name}).first()
+
+    def _require_budget(self, conn: Connection, name: str) -> Any:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParameterError("give the name of a budget, e.g. budget='census-2026'")
+        row = self._budget_row(conn, name.strip())
+        if row is None:
+            known = [r[0] for r in conn.execute(sa.select(T.budgets.c.name).order_by("name"))]
+            hint = f"known budgets: {', '.join(known)}" if known else "this ledger has no budgets"
+            raise UnknownBudgetError(
+                f"no budget named '{name}' in ledger {self.display_url} ({hint}); create it with "
+                f"jupyter privacy budget create {name} --epsilon <total>",
+                budget=name,
+            )
+        return row
+
+    def _find_replay(self, conn: Connection, budget: str, key: str) -> Release | None:
+        query = (
+            sa.select(T.entries, T.budgets.c.name)
+            .join(T.budgets, T.budgets.c.id == T.entries.c.budget_id)
+            .where(T.entries.c.replay_key == key, T.entries.c.kind == "release")
+            .order_by(T.entries.c.id.desc())
+            .limit(1)
+        )
+        row = conn.execute(query).first()
+        if row is None or row.name != budget:
+            return None
+        return release_from_row(row, row.name).as_replayed()
+
+    def _budget_from_row(self, row: Any) -> Budget:
+        rule = composition_rule(row.composition)
+        eps_spent, delta_spent = rule.spent((row.epsilon_total, row.delta_total), _usage(row))
+        return Budget(
+            name=row.name, epsilon_total=row.epsilon_total, delta_total=row.delta_total,
+            composition=row.composition, privacy_unit=row.privacy_unit,
+            max_contributions=row.max_contributions, notes=row.notes, created_at=row.created_at,
+            created_by=row.created_by, epsilon_spent=eps_spent, delta_spent=delta_spent,
+            rho_spent=float(dec(row.rho_spent)), release_count=row.release_count,
+            last_release_at=row.last_release_at,
+        )  # fmt: skip
+
+
+class _WriteTransaction:
+    """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tx: Any = None
+
+    def __enter__(self) -> Connection:
+        self._tx = self._conn.begin()
+        return self._conn
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        finally:
+            self._conn.close()
+
+
+def _usage(row: Any) -> Usage:
+    return Usage(
+        epsilon=dec(row.epsilon_spent) if row.epsilon_spent else ZERO,
+        delta=dec(row.delta_spent) if row.delta_spent else ZERO,
+        rho=dec(row.rho_spent) if row.rho_spent else ZERO,
+    )
+
+
+def _entry_dict(row: Any) -> dict[str, Any]:
+    data = {c: getattr(row, c) for c in T.entries.c.keys()}
+    data["value"] = json.loads(data.pop("value_json"))
+    data["details"] = json.loads(data.pop("details_json"))
+    return data
+
+
+def open_ledger(url: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Ledger:
+    """Open (creating if needed) the ledger at `url`, or the project's configured/default ledger."""
+    resolved = resolve_ledger_url(url)
+    return Ledger(resolved, create_ledger_engine(resolved, lock_timeout))

@@ -1,0 +1,44 @@
+"""Who spent and from where: the OS user, and the notebook (path and cell id) or script.
+
+Core cannot import IPython, so the Jupyter layers tell it the notebook cell through `origin_scope`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+
+_ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_origin", default=None)
+
+
+def current_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry (containers): fall back to the uid
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def current_origin() -> str:
+    """`notebook:<path>[#cell=<id>]` inside a Jupyter kernel, else `script:<argv0>`."""
+    explicit = _ORIGIN.get()
+    if explicit:
+        return explicit
+    session = os.environ.get("JPY_SESSION_NAME")
+    if session:
+        return f"notebook:{session}"
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "python"
+    return f"script:{os.path.basename(argv0)}"
+
+
+@contextlib.contextmanager
+def origin_scope(origin: str) -> Iterator[None]:
+    """Attribute spends made inside the block to `origin` (e.g. a notebook cell)."""
+    token = _ORIGIN.set(origin)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
