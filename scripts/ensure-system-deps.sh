@@ -2,6 +2,7 @@
 # Install the Debian packages the test-suite needs, only when they are missing (CI starts clean).
 set -euo pipefail
 # Each line: a command that must exist, then the Debian package(s) that provide it.
+# Add a line per need, e.g. "chromium chromium" or "pg_ctlcluster postgresql".
 needs=(
 )
 missing=()

@@ -1,20 +1,30 @@
 """`jupyter privacy …` (the `jupyter-privacy` executable): the same verbs as the Python API.
 
-Each command group lives in its own module and registers itself in COMMAND_MODULES; a user error
-prints one line naming what to change and exits 2 (1 is kept for "a check found a problem").
+Each command group lives in its own module of this package with a `register(subparsers)` function,
+found by discovery (drop in a module, get a command). A user error prints one line naming what to
+change and exits 2 (1 is kept for "a check found a problem", such as a tampered ledger or a failed
+gate).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import pkgutil
 import sys
 from collections.abc import Sequence
 
 from jupyter_privacy.core.errors import PrivacyError
 
-#: Modules that add sub-commands: each has `register(subparsers)`.
-COMMAND_MODULES = ["jupyter_privacy.cli.budget", "jupyter_privacy.cli.ledger"]
+
+def command_modules() -> list[str]:
+    """Modules of this package that add sub-commands (those defining `register`)."""
+    names = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_") or info.name == "output":
+            continue
+        names.append(f"{__name__}.{info.name}")
+    return names
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -26,8 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for name in command_modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "register"):
+            module.register(sub)
     return parser
 
 
