@@ -26,6 +26,7 @@ def command_modules() -> list[str]:
         names.append(f"{__name__}.{info.name}")
     return names
 
+
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_USAGE = 0, 1, 2
 
 

@@ -131,7 +131,9 @@ def _spend(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"release": release.to_dict(), "budget": budget.to_dict()})
         else:
-            state = "replayed (nothing spent)" if release.replayed else f"spent ε {release.epsilon:g}"
+            state = (
+                "replayed (nothing spent)" if release.replayed else f"spent ε {release.epsilon:g}"
+            )
             print(f"release {release.id}: {state}; '{budget.name}' has ε "
                   f"{budget.epsilon_remaining:.4g} left")  # fmt: skip
     return 0

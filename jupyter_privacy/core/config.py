@@ -57,9 +57,7 @@ def load_settings(start: str | os.PathLike[str] | None = None) -> ProjectSetting
     return ProjectSettings(root=root, values=values)
 
 
-def resolve_ledger_url(
-    url: str | None = None, start: str | os.PathLike[str] | None = None
-) -> str:
+def resolve_ledger_url(url: str | None = None, start: str | os.PathLike[str] | None = None) -> str:
     """The SQLAlchemy URL of the ledger to open (see the module docstring for precedence)."""
     if url:
         return url

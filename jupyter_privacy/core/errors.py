@@ -109,7 +109,7 @@ def require_extra(module: str, extra: str) -> Any:
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtraError(
-            f"{module} is not installed; install it with: pip install \"jupyter-privacy[{extra}]\"",
+            f'{module} is not installed; install it with: pip install "jupyter-privacy[{extra}]"',
             module=module,
             extra=extra,
         ) from exc

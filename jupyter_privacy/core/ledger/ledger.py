@@ -454,7 +454,7 @@ def _usage(row: Any) -> Usage:
 
 
 def _entry_dict(row: Any) -> dict[str, Any]:
-    data = {c: getattr(row, c) for c in T.entries.c.keys()}
+    data = {c: getattr(row, c) for c in T.entries.c.keys()}  # noqa: SIM118
     data["value"] = json.loads(data.pop("value_json"))
     data["details"] = json.loads(data.pop("details_json"))
     return data

@@ -94,10 +94,9 @@ def _sqlite_engine(url: str, lock_timeout: float) -> Engine:
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
             if path is not None:
-                try:
+                # A read-only file keeps its journal mode; reads still work.
+                with contextlib.suppress(Exception):
                     cursor.execute("PRAGMA journal_mode = WAL")
-                except Exception:  # read-only file: keep its journal mode, reads still work
-                    pass
             cursor.execute("PRAGMA synchronous = NORMAL")
         finally:
             cursor.close()

@@ -1,0 +1,40 @@
+"""The one layering rule: core never imports Jupyter glue (DESIGN.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+FORBIDDEN = ("IPython", "ipywidgets", "tornado", "jupyter_server", "ipykernel")
+
+PROBE = """
+import importlib, json, pkgutil, sys
+import jupyter_privacy.core as core
+names = [m.name for m in pkgutil.walk_packages(core.__path__, core.__name__ + '.')]
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({'modules': names, 'loaded': sorted(sys.modules)}))
+"""
+
+
+def test_core_imports_no_jupyter_glue() -> None:
+    # A fresh interpreter, so nothing imported by pytest or other tests can mask a violation.
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    assert "jupyter_privacy.core.ledger.ledger" in data["modules"]
+    leaked = sorted(
+        m for m in data["loaded"] if any(m == f or m.startswith(f + ".") for f in FORBIDDEN)
+    )
+    assert leaked == [], f"jupyter_privacy.core pulled in Jupyter glue: {leaked}"
+
+
+def test_probe_detects_a_forbidden_import() -> None:
+    """The probe itself works: importing IPython shows up in the loaded modules."""
+    code = PROBE.replace(
+        "import jupyter_privacy.core as core", "import IPython, jupyter_privacy.core as core"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "IPython" in json.loads(out.stdout.strip().splitlines()[-1])["loaded"]
