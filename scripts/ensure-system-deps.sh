@@ -4,6 +4,7 @@ set -euo pipefail
 # Each line: a command that must exist, then the Debian package(s) that provide it.
 # Add a line per need, e.g. "chromium chromium" or "pg_ctlcluster postgresql".
 needs=(
+  "pg_ctlcluster postgresql"
 )
 missing=()
 for line in "${needs[@]}"; do

@@ -18,15 +18,24 @@ from jupyter_privacy.core.config import resolve_ledger_url
 from jupyter_privacy.core.errors import (
     DuplicateBudgetError,
     InvalidParameterError,
-    LedgerSchemaError,
     UnknownBudgetError,
 )
 from jupyter_privacy.core.ledger import chain, schema
-from jupyter_privacy.core.ledger.composition import ZERO, Spend, Usage, add, composition_rule, dec
+from jupyter_privacy.core.ledger.composition import Spend, add, composition_rule, dec
 from jupyter_privacy.core.ledger.models import Budget, Release, VerificationReport, release_from_row
 from jupyter_privacy.core.ledger.provenance import current_actor, current_origin
+from jupyter_privacy.core.ledger.schema import ensure_schema
+from jupyter_privacy.core.ledger.statements import (
+    SELECT_BUDGET,
+    SELECT_HEAD,
+    UPDATE_HEAD,
+    UPDATE_SPENT,
+    entry_dict,
+    usage_of,
+)
 from jupyter_privacy.core.ledger.storage import (
     DEFAULT_LOCK_TIMEOUT_S,
+    WriteTransaction,
     create_ledger_engine,
     mask_url,
     translated_errors,
@@ -41,30 +50,6 @@ from jupyter_privacy.core.validation import (
 
 T = schema
 
-# Prepared once: statements with bound parameters hit SQLAlchemy's compiled cache on every spend.
-_UPDATE_HEAD = (
-    T.chain_head.update()
-    .where(T.chain_head.c.id == 1)
-    .values(
-        head_id=sa.bindparam("new_head_id"),
-        head_hash=sa.bindparam("new_head_hash"),
-        next_budget_id=sa.bindparam("new_next_budget_id"),
-    )
-)
-_UPDATE_SPENT = (
-    T.budgets.update()
-    .where(T.budgets.c.id == sa.bindparam("budget_id"))
-    .values(
-        epsilon_spent=sa.bindparam("new_epsilon_spent"),
-        delta_spent=sa.bindparam("new_delta_spent"),
-        rho_spent=sa.bindparam("new_rho_spent"),
-        release_count=sa.bindparam("new_release_count"),
-        last_release_at=sa.bindparam("new_last_release_at"),
-    )
-)
-_SELECT_HEAD = sa.select(T.chain_head).where(T.chain_head.c.id == 1).with_for_update()
-_SELECT_BUDGET = sa.select(T.budgets).where(T.budgets.c.name == sa.bindparam("budget_name"))
-
 
 class Ledger:
     """Open with `jupyter_privacy.open_ledger()`; safe to share between threads of one process."""
@@ -74,7 +59,7 @@ class Ledger:
         self.display_url = mask_url(url)
         self._engine = engine
         with translated_errors(url):
-            self._ensure_schema()
+            ensure_schema(engine, self._write, self.display_url)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
@@ -91,47 +76,7 @@ class Ledger:
 
     def _write(self) -> Any:
         conn = self._engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-        return _WriteTransaction(conn)
-
-    def _ensure_schema(self) -> None:
-        inspector = sa.inspect(self._engine)
-        if inspector.has_table(T.meta.name):
-            with self._engine.connect() as conn:
-                self._check_version(conn)
-            return
-        with self._write() as conn:
-            if sa.inspect(conn).has_table(T.meta.name):  # another process created it meanwhile
-                self._check_version(conn)
-                return
-            T.metadata.create_all(conn)
-            conn.execute(T.meta.insert().values(key="schema_version", value=str(T.SCHEMA_VERSION)))
-            conn.execute(
-                T.chain_head.insert().values(
-                    id=1, head_id=0, head_hash=T.GENESIS_HASH, next_budget_id=1
-                )
-            )
-
-    def _check_version(self, conn: Connection) -> None:
-        found = conn.execute(
-            sa.select(T.meta.c.value).where(T.meta.c.key == "schema_version")
-        ).scalar()
-        try:
-            version = int(found) if found is not None else None
-        except ValueError:
-            version = None
-        if version is None:
-            raise LedgerSchemaError(
-                f"ledger {self.display_url} has no readable schema version; it is not a "
-                "jupyter-privacy ledger or it was damaged. Restore a backup or use another URL"
-            )
-        if version > T.SCHEMA_VERSION:
-            raise LedgerSchemaError(
-                f"ledger {self.display_url} has schema version {version}, newer than this "
-                f"jupyter-privacy understands ({T.SCHEMA_VERSION}). Upgrade: "
-                "pip install -U jupyter-privacy",
-                found=version,
-                supported=T.SCHEMA_VERSION,
-            )
+        return WriteTransaction(conn)
 
     # -- budgets -------------------------------------------------------------------------------
     def create_budget(
@@ -267,7 +212,7 @@ class Ledger:
                         return stored
                 rule = composition_rule(row.composition)
                 spend = Spend(epsilon=epsilon, delta=delta, rho=rho)
-                used = _usage(row)
+                used = usage_of(row)
                 rule.check(row.name, (row.epsilon_total, row.delta_total), used, spend)
                 charged_rho = rho
                 if row.composition == "zcdp":
@@ -284,7 +229,7 @@ class Ledger:
                     replay_key=replay_key,
                 )  # fmt: skip
                 conn.execute(
-                    _UPDATE_SPENT,
+                    UPDATE_SPENT,
                     {
                         "budget_id": row.id,
                         "new_epsilon_spent": str(add(used.epsilon, dec(epsilon))),
@@ -325,7 +270,7 @@ class Ledger:
             rows = conn.execute(
                 sa.select(T.entries).where(T.entries.c.budget_id == row.id).order_by(T.entries.c.id)
             )
-            return [_entry_dict(r) for r in rows]
+            return [entry_dict(r) for r in rows]
 
     # -- integrity and export --------------------------------------------------------------------
     def verify(self) -> VerificationReport:
@@ -346,13 +291,13 @@ class Ledger:
             "exported_at": chain.utc_now(),
             "ledger": self.display_url,
             "budgets": [b.to_dict() for b in self.budgets()],
-            "entries": [{**_entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
+            "entries": [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
             "verification": report.to_dict(),
         }
 
     # -- internals -----------------------------------------------------------------------------
     def _lock_head(self, conn: Connection) -> Any:
-        return conn.execute(_SELECT_HEAD).one()
+        return conn.execute(SELECT_HEAD).one()
 
     def _append(
         self, conn: Connection, head: Any, *, budget_id: int, kind: str, epsilon: float,
@@ -372,7 +317,7 @@ class Ledger:
         fields["hash"] = chain.entry_hash(fields)
         conn.execute(T.entries.insert(), fields)
         conn.execute(
-            _UPDATE_HEAD,
+            UPDATE_HEAD,
             {
                 "new_head_id": fields["id"],
                 "new_head_hash": fields["hash"],
@@ -382,7 +327,7 @@ class Ledger:
         return int(fields["id"])
 
     def _budget_row(self, conn: Connection, name: str) -> Any:
-        return conn.execute(_SELECT_BUDGET, {"budget_name": name}).first()
+        return conn.execute(SELECT_BUDGET, {"budget_name": name}).first()
 
     def _require_budget(self, conn: Connection, name: str) -> Any:
         if not isinstance(name, str) or not name.strip():
@@ -413,7 +358,7 @@ class Ledger:
 
     def _budget_from_row(self, row: Any) -> Budget:
         rule = composition_rule(row.composition)
-        eps_spent, delta_spent = rule.spent((row.epsilon_total, row.delta_total), _usage(row))
+        eps_spent, delta_spent = rule.spent((row.epsilon_total, row.delta_total), usage_of(row))
         return Budget(
             name=row.name, epsilon_total=row.epsilon_total, delta_total=row.delta_total,
             composition=row.composition, privacy_unit=row.privacy_unit,
@@ -422,42 +367,6 @@ class Ledger:
             rho_spent=float(dec(row.rho_spent)), release_count=row.release_count,
             last_release_at=row.last_release_at,
         )  # fmt: skip
-
-
-class _WriteTransaction:
-    """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._tx: Any = None
-
-    def __enter__(self) -> Connection:
-        self._tx = self._conn.begin()
-        return self._conn
-
-    def __exit__(self, exc_type: object, *_rest: object) -> None:
-        try:
-            if exc_type is None:
-                self._tx.commit()
-            else:
-                self._tx.rollback()
-        finally:
-            self._conn.close()
-
-
-def _usage(row: Any) -> Usage:
-    return Usage(
-        epsilon=dec(row.epsilon_spent) if row.epsilon_spent else ZERO,
-        delta=dec(row.delta_spent) if row.delta_spent else ZERO,
-        rho=dec(row.rho_spent) if row.rho_spent else ZERO,
-    )
-
-
-def _entry_dict(row: Any) -> dict[str, Any]:
-    data = {c: getattr(row, c) for c in T.entries.c.keys()}  # noqa: SIM118
-    data["value"] = json.loads(data.pop("value_json"))
-    data["details"] = json.loads(data.pop("details_json"))
-    return data
 
 
 def open_ledger(url: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Ledger:

@@ -1,9 +1,15 @@
-"""The ledger's tables. One hash-chained `entries` log is the source of truth; `budgets` and
-`chain_head` hold cached state that `verify()` recomputes from the log."""
+"""The ledger's tables and their open-time checks. One hash-chained `entries` log is the source of
+truth; `budgets` and `chain_head` hold cached state that `verify()` recomputes from the log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from jupyter_privacy.core.errors import LedgerSchemaError
 
 #: Bump when the tables change; a ledger written by a newer version is refused on open.
 SCHEMA_VERSION = 1
@@ -68,3 +74,44 @@ chain_head = sa.Table(
     sa.Column("head_hash", sa.String(64), nullable=False),
     sa.Column("next_budget_id", sa.Integer, nullable=False),
 )
+
+
+def ensure_schema(engine: Engine, begin_write: Callable[[], Any], display_url: str) -> None:
+    """Create the tables in an empty database, or check the version of an existing ledger."""
+    if sa.inspect(engine).has_table(meta.name):
+        with engine.connect() as conn:
+            check_version(conn, display_url)
+        return
+    with begin_write() as conn:
+        if conn.dialect.name == "postgresql":  # serialise concurrent first opens
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(74201)"))
+        if sa.inspect(conn).has_table(meta.name):  # another process created it meanwhile
+            check_version(conn, display_url)
+            return
+        metadata.create_all(conn)
+        conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+        conn.execute(
+            chain_head.insert().values(id=1, head_id=0, head_hash=GENESIS_HASH, next_budget_id=1)
+        )
+
+
+def check_version(conn: Connection, display_url: str) -> None:
+    """Refuse a ledger written by a newer version of the kit, or one that is not a ledger."""
+    found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    try:
+        version = int(found) if found is not None else None
+    except ValueError:
+        version = None
+    if version is None:
+        raise LedgerSchemaError(
+            f"ledger {display_url} has no readable schema version; it is not a "
+            "jupyter-privacy ledger or it was damaged. Restore a backup or use another URL"
+        )
+    if version > SCHEMA_VERSION:
+        raise LedgerSchemaError(
+            f"ledger {display_url} has schema version {version}, newer than this "
+            f"jupyter-privacy understands ({SCHEMA_VERSION}). Upgrade: "
+            "pip install -U jupyter-privacy",
+            found=version,
+            supported=SCHEMA_VERSION,
+        )

@@ -159,3 +159,24 @@ def _translate(error: exc.DBAPIError, shown: str) -> LedgerError:
 def _first_line(error: exc.DBAPIError) -> str:
     text = str(error.orig) if error.orig is not None else str(error)
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+class WriteTransaction:
+    """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._tx: Any = None
+
+    def __enter__(self) -> Connection:
+        self._tx = self._conn.begin()
+        return self._conn
+
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        try:
+            if exc_type is None:
+                self._tx.commit()
+            else:
+                self._tx.rollback()
+        finally:
+            self._conn.close()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -42,7 +41,8 @@ with open_ledger(sys.argv[1]) as ledger:
 
 
 @pytest.mark.slow
-def test_four_processes_never_overspend(ledger_url: str) -> None:
+def test_four_processes_never_overspend(backend_url: str) -> None:
+    ledger_url = backend_url
     with open_ledger(ledger_url) as ledger:
         ledger.create_budget("shared", 1.0)
     workers = [
@@ -68,7 +68,8 @@ def test_four_processes_never_overspend(ledger_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_spend_leaves_a_verifiable_ledger(ledger_url: str, tmp_path: Path) -> None:
+def test_sigkill_mid_spend_leaves_a_verifiable_ledger(backend_url: str) -> None:
+    ledger_url = backend_url
     with open_ledger(ledger_url) as ledger:
         ledger.create_budget("crash", 1.0)
     proc = subprocess.Popen([sys.executable, "-c", ENDLESS, ledger_url])

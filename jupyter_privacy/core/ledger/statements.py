@@ -1,0 +1,52 @@
+"""Statements prepared once (bound parameters hit SQLAlchemy's compiled cache on every spend) and
+row helpers shared by the ledger and its migration."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from jupyter_privacy.core.ledger import schema
+from jupyter_privacy.core.ledger.composition import ZERO, Usage, dec
+
+T = schema
+
+UPDATE_HEAD = (
+    T.chain_head.update()
+    .where(T.chain_head.c.id == 1)
+    .values(
+        head_id=sa.bindparam("new_head_id"),
+        head_hash=sa.bindparam("new_head_hash"),
+        next_budget_id=sa.bindparam("new_next_budget_id"),
+    )
+)
+UPDATE_SPENT = (
+    T.budgets.update()
+    .where(T.budgets.c.id == sa.bindparam("budget_id"))
+    .values(
+        epsilon_spent=sa.bindparam("new_epsilon_spent"),
+        delta_spent=sa.bindparam("new_delta_spent"),
+        rho_spent=sa.bindparam("new_rho_spent"),
+        release_count=sa.bindparam("new_release_count"),
+        last_release_at=sa.bindparam("new_last_release_at"),
+    )
+)
+SELECT_HEAD = sa.select(T.chain_head).where(T.chain_head.c.id == 1).with_for_update()
+SELECT_BUDGET = sa.select(T.budgets).where(T.budgets.c.name == sa.bindparam("budget_name"))
+
+
+def usage_of(row: Any) -> Usage:
+    return Usage(
+        epsilon=dec(row.epsilon_spent) if row.epsilon_spent else ZERO,
+        delta=dec(row.delta_spent) if row.delta_spent else ZERO,
+        rho=dec(row.rho_spent) if row.rho_spent else ZERO,
+    )
+
+
+def entry_dict(row: Any) -> dict[str, Any]:
+    data = {c: getattr(row, c) for c in T.entries.c.keys()}  # noqa: SIM118
+    data["value"] = json.loads(data.pop("value_json"))
+    data["details"] = json.loads(data.pop("details_json"))
+    return data
