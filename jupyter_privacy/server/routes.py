@@ -1,0 +1,30 @@
+"""The one route table of the REST API (documented in docs/rest-api.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+
+from jupyter_privacy.server import handlers as h
+
+API_PREFIX = "jupyter-privacy/api"
+NAME = r"(?P<name>[^/]+)"
+
+ROUTES: list[tuple[str, type[h.PrivacyAPIHandler]]] = [
+    ("budgets", h.BudgetsHandler),
+    (f"budgets/{NAME}", h.BudgetHandler),
+    ("verify", h.VerifyHandler),
+    ("status", h.StatusHandler),
+    ("templates", h.TemplatesHandler),
+    (f"templates/{NAME}", h.TemplateHandler),
+    (f"templates/{NAME}/copy", h.TemplateCopyHandler),
+]
+
+
+def setup_routes(web_app: Any) -> None:
+    base = web_app.settings["base_url"]
+    web_app.add_handlers(
+        ".*$",
+        [(url_path_join(base, API_PREFIX, pattern) + "$", handler) for pattern, handler in ROUTES],
+    )

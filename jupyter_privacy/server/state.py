@@ -1,0 +1,66 @@
+"""Server-wide settings and the one shared ledger connection the handlers read."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from traitlets import Unicode
+from traitlets.config import LoggingConfigurable
+
+from jupyter_privacy.core.config import resolve_ledger_url
+from jupyter_privacy.core.ledger import Ledger, open_ledger
+from jupyter_privacy.core.ledger.storage import mask_url, sqlite_path
+
+CREATE_HINT = (
+    "No privacy budget yet. Create one in a notebook with "
+    "`%load_ext jupyter_privacy` and the budget magic, or in a terminal: "
+    "jupyter privacy budget create <name> --epsilon 1.0"
+)
+
+
+class PrivacyServer(LoggingConfigurable):
+    """Reads the ledger the kernels write: the URL is resolved from the server's root folder."""
+
+    ledger_url = Unicode(
+        "",
+        help="SQLAlchemy URL of the ledger; empty means resolve it like the kernels do "
+        "(JUPYTER_PRIVACY_LEDGER, then [tool.jupyter_privacy] ledger, then .privacy/ledger.db).",
+    ).tag(config=True)
+    templates_dir = Unicode(
+        "",
+        help="Folder of pilot template notebooks; empty means the ones shipped in the package.",
+    ).tag(config=True)
+    root_dir = Unicode("", help="The Jupyter server's root folder (set at load time).")
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self._ledger: Ledger | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return resolve_ledger_url(self.ledger_url or None, start=self.root_dir or None)
+
+    @property
+    def display_url(self) -> str:
+        return mask_url(self.url)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.root_dir).resolve()
+
+    def ledger_exists(self) -> bool:
+        """False for a SQLite file nobody has created yet: the viewer must not create it."""
+        path = sqlite_path(self.url)
+        return path is None or path.is_file()
+
+    def ledger(self) -> Ledger:
+        """The shared connection, (re)opened when the resolved URL changes."""
+        url = self.url
+        with self._lock:
+            if self._ledger is None or self._ledger.url != url:
+                if self._ledger is not None:
+                    self._ledger.close()
+                self._ledger = open_ledger(url)
+            return self._ledger

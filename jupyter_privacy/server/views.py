@@ -1,0 +1,71 @@
+"""Turn ledger records into the JSON the frontend reads; no tornado here, so it is easy to test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jupyter_privacy.core.ledger import Budget, Ledger, Release
+
+NOTEBOOK_PREFIX = "notebook:"
+#: How many of each budget's newest releases are searched for the active notebook's spends.
+STATUS_SCAN_LIMIT = 200
+
+
+def notebook_of(origin: str, root: Path) -> str | None:
+    """`notebook:/root/a/b.ipynb#cell=3` → `a/b.ipynb` (relative to the server root when inside)."""
+    if not origin.startswith(NOTEBOOK_PREFIX):
+        return None
+    path = origin[len(NOTEBOOK_PREFIX) :].split("#", 1)[0]
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(root).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+    return candidate.as_posix()
+
+
+def budget_json(budget: Budget) -> dict[str, Any]:
+    return budget.to_dict()
+
+
+def release_json(release: Release, root: Path) -> dict[str, Any]:
+    """The fields the panel lists; the released value stays in the ledger (CLI / Python API)."""
+    return {
+        "id": release.id,
+        "created_at": release.created_at,
+        "epsilon": release.epsilon,
+        "delta": release.delta,
+        "rho": release.rho,
+        "mechanism": release.mechanism,
+        "description": release.description,
+        "actor": release.actor,
+        "origin": release.origin,
+        "notebook": notebook_of(release.origin, root),
+    }
+
+
+def active_budget(ledger: Ledger, notebook: str | None, root: Path) -> dict[str, Any]:
+    """The budget the notebook last spent from, else the most recently used, else the newest."""
+    budgets = ledger.budgets()
+    if not budgets:
+        return {"budget": None, "source": None}
+    if notebook:
+        wanted = Path(notebook).as_posix().lstrip("/")
+        newest: tuple[int, Budget] | None = None
+        for budget in budgets:
+            if not budget.release_count:
+                continue
+            for release in ledger.history(budget.name, limit=STATUS_SCAN_LIMIT, newest_first=True):
+                if notebook_of(release.origin, root) == wanted:
+                    if newest is None or release.id > newest[0]:
+                        newest = (release.id, budget)
+                    break
+        if newest is not None:
+            return {"budget": budget_json(newest[1]), "source": "notebook"}
+    used = [b for b in budgets if b.last_release_at]
+    if used:
+        recent = max(used, key=lambda b: b.last_release_at or "")
+        return {"budget": budget_json(recent), "source": "recent"}
+    return {"budget": budget_json(budgets[-1]), "source": "newest"}

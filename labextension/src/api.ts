@@ -1,0 +1,117 @@
+/**
+ * The only way the frontend talks to the server: /jupyter-privacy/api/... (docs/rest-api.md).
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+export interface IBudget {
+  name: string;
+  epsilon_total: number;
+  delta_total: number;
+  epsilon_spent: number;
+  delta_spent: number;
+  epsilon_remaining: number;
+  delta_remaining: number;
+  fraction_spent: number;
+  composition: string;
+  privacy_unit: string;
+  max_contributions: number;
+  release_count: number;
+  last_release_at: string | null;
+  created_at: string;
+  notes: string;
+}
+
+export interface IRelease {
+  id: number;
+  created_at: string;
+  epsilon: number;
+  delta: number;
+  mechanism: string;
+  description: string;
+  actor: string;
+  origin: string;
+  notebook: string | null;
+}
+
+export interface IBudgetsReply {
+  ledger: { url: string; exists: boolean };
+  budgets: IBudget[];
+  hint: string | null;
+}
+
+export interface IBudgetReply {
+  budget: IBudget;
+  releases: IRelease[];
+  paging: { offset: number; limit: number; total: number };
+}
+
+export interface IVerifyReply {
+  ok: boolean;
+  entries_checked: number;
+  budgets_checked: number;
+  tampered_entry_ids: number[];
+  problems: { entry_id: number | null; problem: string; detail: string }[];
+}
+
+export interface IStatusReply {
+  budget: IBudget | null;
+  source: 'notebook' | 'recent' | 'newest' | null;
+  hint: string | null;
+}
+
+export interface ITemplate {
+  name: string;
+  title: string;
+  description: string;
+  parameters: { name: string; default_source: string; help: string }[];
+}
+
+/** A domain error from the server: `{"error": code, "message": text}`. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string
+  ) {
+    super(message);
+  }
+}
+
+export async function requestAPI<T>(
+  path: string,
+  init: RequestInit = {}
+): Promise<T> {
+  const settings = ServerConnection.makeSettings();
+  const url = URLExt.join(settings.baseUrl, 'jupyter-privacy/api', path);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ApiError(`The Jupyter server cannot be reached: ${error}`, 0, 'network');
+  }
+  const text = await response.text();
+  let data: any = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = { message: text };
+  }
+  if (!response.ok) {
+    const message = (data && data.message) || response.statusText;
+    throw new ApiError(message, response.status, (data && data.error) || 'http');
+  }
+  return data as T;
+}
+
+export function budgetPath(name: string, offset: number, limit: number): string {
+  return `budgets/${encodeURIComponent(name)}?offset=${offset}&limit=${limit}`;
+}
+
+/** `0.35` → "0.35"; tiny values keep two significant digits instead of showing 0.00. */
+export function formatNumber(value: number): string {
+  if (value !== 0 && Math.abs(value) < 0.01) {
+    return value.toPrecision(2);
+  }
+  return value.toFixed(2);
+}
