@@ -1,7 +1,8 @@
-"""Releases per second on SQLite, one process and four processes, against a baseline measured in the
-same run: a bare sqlite3 INSERT+COMMIT loop on the same kind of file (what any durable ledger pays).
+"""Releases per second on SQLite and on PostgreSQL, one process and four processes, against baselines
+measured in the same run: a bare INSERT+COMMIT loop on the same backend (what any durable ledger pays).
 
-Run: .venv/bin/python benchmarks/ledger.py [--spends N]
+PostgreSQL runs as a throw-away local cluster (fsync off, as in the tests). Run:
+.venv/bin/python benchmarks/ledger.py [--spends N] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -44,6 +45,24 @@ def bare_sqlite(path: Path, n: int) -> float:
     return n / elapsed
 
 
+def bare_postgres(url: str, n: int) -> float:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("create table bare (id serial primary key, v text)"))
+    with engine.connect() as conn:
+        start = time.perf_counter()
+        for i in range(n):
+            with conn.begin():
+                conn.execute(
+                    sa.text("insert into bare (v) values (:v)"), {"v": json.dumps({"i": i})}
+                )
+        elapsed = time.perf_counter() - start
+    engine.dispose()
+    return n / elapsed
+
+
 def ledger_one_process(url: str, n: int) -> float:
     with open_ledger(url) as ledger:
         ledger.create_budget("bench", 1.0)
@@ -64,9 +83,16 @@ def ledger_four_processes(url: str, n_each: int) -> float:
     return 4 * n_each / (time.perf_counter() - start)
 
 
+def report(backend: str, base: float, one: float, four: float) -> None:
+    print(f"{backend}: bare insert+commit (baseline): {base:8.0f} /s")
+    print(f"{backend}: ledger, 1 process:  {one:8.0f} releases/s  ({one / base:.3f}x baseline)")
+    print(f"{backend}: ledger, 4 processes: {four:8.0f} releases/s  ({four / base:.3f}x baseline)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--spends", type=int, default=5000)
+    parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         base = bare_sqlite(Path(folder) / "bare.db", args.spends)
@@ -75,14 +101,20 @@ def main() -> None:
         four = ledger_four_processes(url, args.spends // 4)
         with open_ledger(url) as ledger:
             assert ledger.verify().ok
-    print(f"bare sqlite3 insert+commit (baseline): {base:8.0f} /s")
-    print(
-        f"ledger, 1 process:                      {one:8.0f} releases/s  ({one / base:.2f}x baseline)"
-    )
-    print(
-        f"ledger, 4 processes (total):            {four:8.0f} releases/s  ({four / base:.2f}x baseline)"
-    )
-    print(f"goal >= 2000/s in one process: {'met' if one >= 2000 else 'NOT met'}")
+    report("sqlite", base, one, four)
+    print(f"goal >= 2000/s in one process on SQLite: {'met' if one >= 2000 else 'NOT met'}")
+    if args.no_postgres:
+        return
+    from jupyter_privacy.testing.postgres import PostgresCluster
+
+    with PostgresCluster() as cluster:
+        pg_base = bare_postgres(cluster.new_database(), args.spends)
+        url = cluster.new_database()
+        pg_one = ledger_one_process(url, args.spends)
+        pg_four = ledger_four_processes(url, args.spends // 4)
+        with open_ledger(url) as ledger:
+            assert ledger.verify().ok
+    report("postgres", pg_base, pg_one, pg_four)
 
 
 if __name__ == "__main__":
