@@ -1,0 +1,185 @@
+"""What a DP query hands back: frozen records of the released values and how they were released.
+
+Every figure of noise (distribution, scale, accuracy) is read from OpenDP's own summary of the
+measurement, so what the user sees is what OpenDP guarantees.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from tabulate import tabulate
+
+
+@dataclass(frozen=True)
+class NoiseComponent:
+    """One noisy quantity inside a statistic (a mean has two: its sum and its count)."""
+
+    label: str
+    distribution: str
+    scale: float
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """How one aggregate of a query was released: its share of ε and OpenDP's noise."""
+
+    name: str
+    aggregate: str
+    column: str | None
+    epsilon: float
+    components: tuple[NoiseComponent, ...]
+
+    @property
+    def mechanism(self) -> str:
+        return " + ".join(dict.fromkeys(c.distribution for c in self.components))
+
+    @property
+    def noise_scale(self) -> float:
+        """The scale of the noise on the statistic's main quantity (for a mean: on its sum)."""
+        return self.components[0].scale
+
+    @property
+    def accuracy(self) -> float | None:
+        """OpenDP's ± at α for counts and sums; None for means and quantiles (see docs/queries.md)."""
+        if self.aggregate in ("count", "sum"):
+            return self.components[0].accuracy
+        return None
+
+
+@dataclass(frozen=True)
+class ReleasedValue:
+    """One released number with its (1 − α) interval; `group` holds the group-by key values."""
+
+    statistic: str
+    value: float | None
+    low: float | None
+    high: float | None
+    group: tuple[Any, ...] = ()
+
+    @property
+    def plus_minus(self) -> float | None:
+        if self.value is None or self.low is None or self.high is None:
+            return None
+        return max(self.value - self.low, self.high - self.value)
+
+
+@dataclass(frozen=True)
+class QueryPreview:
+    """Noise and accuracy of a query at a given ε, computed without touching the data or the budget."""
+
+    query: str
+    budget: str
+    epsilon: float
+    delta: float
+    alpha: float
+    statistics: tuple[Statistic, ...]
+    group_by: tuple[str, ...] = ()
+    privacy_unit: str = ""
+    threshold: int | None = None
+
+    @property
+    def mechanism(self) -> str:
+        names = (c.distribution for s in self.statistics for c in s.components)
+        return " + ".join(dict.fromkeys(names))
+
+    @property
+    def noise_scale(self) -> float:
+        return self.statistics[0].noise_scale
+
+    @property
+    def accuracy(self) -> float | None:
+        return self.statistics[0].accuracy
+
+    @property
+    def epsilon_split(self) -> dict[str, float]:
+        return {s.name: s.epsilon for s in self.statistics}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        rows = [
+            [s.name, f"{s.epsilon:.4g}", s.mechanism, _scales(s), _accuracies(s)]
+            for s in self.statistics
+        ]
+        headers = ["statistic", "ε", "mechanism", "noise scale", f"± at α={self.alpha:g}"]
+        head = f"preview (nothing spent): ε {self.epsilon:g}, δ {self.delta:g} of '{self.budget}'"
+        return head + "\n" + tabulate(rows, headers=headers, tablefmt="simple")
+
+
+@dataclass(frozen=True)
+class QueryRelease(QueryPreview):
+    """A DP release: values with accuracy, what it cost, and where the ledger recorded it."""
+
+    values: tuple[ReleasedValue, ...] = ()
+    replayed: bool = False
+    entry_id: int | None = None
+    budget_epsilon_remaining: float | None = None
+
+    @property
+    def value(self) -> float | None:
+        """The single released number of a one-statistic, ungrouped query."""
+        if len(self.values) != 1:
+            raise ValueError(
+                f"this release holds {len(self.values)} values; use .values or .to_pandas()"
+            )
+        return self.values[0].value
+
+    @property
+    def interval(self) -> tuple[float | None, float | None]:
+        if len(self.values) != 1:
+            raise ValueError("this release holds several values; read .values[i].low/.high")
+        return (self.values[0].low, self.values[0].high)
+
+    def to_pandas(self) -> Any:
+        """One row per released value: group columns, statistic, value, ±, interval, ε."""
+        import pandas as pd
+
+        eps = self.epsilon_split
+        records = []
+        for item in self.values:
+            record: dict[str, Any] = dict(zip(self.group_by, item.group, strict=True))
+            record.update(
+                statistic=item.statistic, value=item.value, plus_minus=item.plus_minus,
+                low=item.low, high=item.high, epsilon=eps.get(item.statistic),
+            )  # fmt: skip
+            records.append(record)
+        return pd.DataFrame.from_records(records)
+
+    def __str__(self) -> str:
+        eps = self.epsilon_split
+        rows = [
+            [*item.group, item.statistic, _num(item.value), _num(item.plus_minus),
+             f"[{_num(item.low)}, {_num(item.high)}]", f"{eps.get(item.statistic, 0):.4g}"]
+            for item in self.values
+        ]  # fmt: skip
+        confidence = f"{(1 - self.alpha) * 100:g}%"
+        headers = [*self.group_by, "statistic", "value", "±", f"{confidence} interval", "ε"]
+        state = "replayed, nothing spent" if self.replayed else f"spent ε {self.epsilon:g}"
+        if self.delta:
+            state += f", δ {self.delta:g}"
+        left = (
+            f"; ε left {self.budget_epsilon_remaining:.4g}"
+            if self.budget_epsilon_remaining is not None
+            else ""
+        )
+        foot = f"{state} from '{self.budget}' (entry {self.entry_id}{left}); {self.mechanism}"
+        return tabulate(rows, headers=headers, tablefmt="simple") + "\n" + foot
+
+
+def _num(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{value:.6g}"
+
+
+def _scales(stat: Statistic) -> str:
+    return ", ".join(f"{c.scale:.4g}" for c in stat.components)
+
+
+def _accuracies(stat: Statistic) -> str:
+    return ", ".join(_num(c.accuracy) for c in stat.components)

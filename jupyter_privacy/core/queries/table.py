@@ -1,0 +1,338 @@
+"""`PrivateTable`: a pandas/polars frame (or CSV/Parquet file) that only answers through OpenDP.
+
+The table knows the budget it spends from and its public description: numeric bounds, category keys,
+the most rows one privacy unit can contribute. None of these is read from the data. Each query is
+calibrated (no data touched), its replay key derived, then released inside `ledger.spend`, which
+checks the budget before OpenDP draws any noise.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+from collections.abc import Mapping
+from typing import Any
+
+from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
+from jupyter_privacy.core.ledger import Ledger, open_ledger
+from jupyter_privacy.core.queries import data as loading
+from jupyter_privacy.core.queries.mechanisms import (
+    Calibrated,
+    TableInfo,
+    calibrate,
+    run,
+    statistics,
+)
+from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
+from jupyter_privacy.core.queries.replay import file_fingerprint, replay_key
+from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
+from jupyter_privacy.core.queries.sql import parse_sql, parse_where
+from jupyter_privacy.core.queries.values import released_values
+from jupyter_privacy.core.validation import check_delta, check_epsilon, check_positive_int
+
+DEFAULT_MAX_ROWS = 10_000_000
+DEFAULT_ALPHA = 0.05
+
+
+def check_alpha(value: Any) -> float:
+    alpha = check_epsilon(value, "alpha")
+    if alpha >= 1:
+        raise InvalidParameterError(f"alpha must be in (0, 1), e.g. 0.05 for 95%; got {value!r}")
+    return alpha
+
+
+class PrivateTable:
+    """A private dataset with its public bounds and keys; every answer is a DP release."""
+
+    def __init__(
+        self,
+        data: Any,
+        *,
+        budget: str,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
+        keys: Mapping[str, Any] | None = None,
+        impute: Mapping[str, float] | None = None,
+        candidates: Mapping[str, Any] | None = None,
+        max_contributions: int | None = None,
+        max_rows: int = DEFAULT_MAX_ROWS,
+        max_groups: int | None = None,
+        ledger: Ledger | str | None = None,
+        name: str = "t",
+    ) -> None:
+        if not isinstance(budget, str) or not budget.strip():
+            raise InvalidParameterError("a private table needs the name of its budget: budget='…'")
+        frame = loading.load_frame(data)
+        self.budget = budget.strip()
+        self.name = name
+        self.bounds = loading.check_bounds(bounds, frame.columns)
+        self.keys = loading.check_keys(keys, frame.columns)
+        self.impute = loading.check_impute(impute, self.bounds)
+        self.candidates = loading.check_candidates(candidates, self.bounds)
+        self.max_contributions = (
+            None if max_contributions is None
+            else check_positive_int(max_contributions, "max_contributions")
+        )  # fmt: skip
+        self.max_rows = check_positive_int(max_rows, "max_rows")
+        self.max_groups = (
+            None if max_groups is None else check_positive_int(max_groups, "max_groups")
+        )
+        self._frame = loading.prepare_frame(frame, self.bounds)
+        self._ledger_arg = ledger
+        self._spill: loading.Spill | None = None
+        self._budget_cache: Any = None
+        self._fingerprint_cache: str | None = None
+
+    # -- public description ---------------------------------------------------------------------
+    @property
+    def columns(self) -> list[str]:
+        return list(self._frame.columns)
+
+    def __repr__(self) -> str:
+        return (f"<PrivateTable {self.name!r}: {len(self.columns)} columns, budget "
+                f"{self.budget!r}, bounds {sorted(self.bounds)}, keys {sorted(self.keys)}>")  # fmt: skip
+
+    @functools.cached_property
+    def ledger(self) -> Ledger:
+        if isinstance(self._ledger_arg, Ledger):
+            return self._ledger_arg
+        return open_ledger(self._ledger_arg)
+
+    # -- operations -----------------------------------------------------------------------------
+    def count(self, epsilon: float, **options: Any) -> Any:
+        return self._ask((Aggregate("count"),), (), epsilon, options)
+
+    def sum(self, column: str, epsilon: float, **options: Any) -> Any:
+        return self._ask((Aggregate("sum", column),), (), epsilon, options)
+
+    def mean(self, column: str, epsilon: float, **options: Any) -> Any:
+        return self._ask((Aggregate("mean", column),), (), epsilon, options)
+
+    def quantile(self, column: str, q: float, epsilon: float, **options: Any) -> Any:
+        return self._ask((Aggregate("quantile", column, q),), (), epsilon, options)
+
+    def median(self, column: str, epsilon: float, **options: Any) -> Any:
+        return self.quantile(column, 0.5, epsilon, **options)
+
+    def histogram(self, column: str, epsilon: float, **options: Any) -> Any:
+        """Noisy counts over the column's declared categories."""
+        if column not in self.keys:
+            raise InvalidParameterError(
+                f"a histogram needs declared keys for {column!r}: keys={{…}}"
+            )
+        return self._ask((Aggregate("count"),), (column,), epsilon, options)
+
+    def group_by(self, *columns: str) -> GroupedTable:
+        if not columns:
+            raise InvalidParameterError("group_by needs at least one column")
+        return GroupedTable(self, tuple(columns))
+
+    def query(self, sql: str, epsilon: float, **options: Any) -> Any:
+        """Answer a DP SQL statement (see `jupyter_privacy.core.queries.sql`); the FROM name is free."""
+        spec = parse_sql(sql).spec
+        return self._ask(spec.aggregates, spec.group_by, epsilon, options, where=spec.where)
+
+    def preview(self, query: str | QuerySpec, epsilon: float, *, delta: float = 0.0,
+                alpha: float = DEFAULT_ALPHA) -> QueryPreview:  # fmt: skip
+        """Noise scale and accuracy at ε without touching the data or the budget."""
+        spec = parse_sql(query).spec if isinstance(query, str) else query
+        calibrated = self._calibrate(spec, check_epsilon(epsilon), check_delta(delta))
+        return self._preview(calibrated, check_alpha(alpha))
+
+    def epsilon_for(self, query: str | QuerySpec, accuracy: float, *,
+                    alpha: float = DEFAULT_ALPHA) -> float:  # fmt: skip
+        """The smallest ε whose ± at α (OpenDP's accuracy) is at most `accuracy` for every statistic."""
+        target = check_epsilon(accuracy, "accuracy")
+        spec = parse_sql(query).spec if isinstance(query, str) else query
+        refused = [a.name for a in spec.aggregates if a.kind not in ("count", "sum")]
+        if refused:
+            raise UnsupportedQueryError(
+                f"accuracy → ε is solved for COUNT and SUM only; {refused[0]} has no analytic "
+                "accuracy (a mean's depends on the private count). Preview several ε instead"
+            )
+        alpha = check_alpha(alpha)
+        at_one = self.preview(spec, 1.0, alpha=alpha)
+        epsilon = max(s.accuracy or 0.0 for s in at_one.statistics) / target
+        for _ in range(60):  # accuracy ∝ 1/ε; nudge past float round-off
+            worst = max(
+                s.accuracy or 0.0 for s in self.preview(spec, epsilon, alpha=alpha).statistics
+            )
+            if worst <= target:
+                return epsilon
+            epsilon *= 1.0 + 1e-9
+        return epsilon  # pragma: no cover
+
+    # -- the release path ---------------------------------------------------------------------------
+    def _ask(self, aggregates: tuple[Aggregate, ...], group_by: tuple[str, ...], epsilon: float,
+             options: dict[str, Any], where: str | None = None) -> Any:  # fmt: skip
+        unknown = set(options) - {"delta", "alpha", "fresh", "preview", "where", "origin"}
+        if unknown:
+            raise InvalidParameterError(f"unknown option(s): {', '.join(sorted(unknown))}")
+        if options.get("where") is not None:
+            where = parse_where(options["where"])[0]
+        spec = QuerySpec(aggregates, group_by, where)
+        if options.get("preview"):
+            return self.preview(spec, epsilon, delta=options.get("delta", 0.0),
+                                alpha=options.get("alpha", DEFAULT_ALPHA))  # fmt: skip
+        return self.release(spec, epsilon, delta=options.get("delta", 0.0),
+                            alpha=options.get("alpha", DEFAULT_ALPHA),
+                            fresh=bool(options.get("fresh", False)), origin=options.get("origin"))  # fmt: skip
+
+    def release(self, spec: QuerySpec, epsilon: float, *, delta: float = 0.0,
+                alpha: float = DEFAULT_ALPHA, fresh: bool = False,
+                origin: str | None = None) -> QueryRelease:  # fmt: skip
+        epsilon, delta, alpha = check_epsilon(epsilon), check_delta(delta), check_alpha(alpha)
+        calibrated = self._calibrate(spec, epsilon, delta)
+        preview = self._preview(calibrated, alpha)
+        spill = self._spilled()
+        key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
+                         parameters=self._parameters(spec), fingerprint=self._fingerprint())  # fmt: skip
+
+        def compute() -> dict[str, Any]:
+            frame = run(calibrated, spill.scan())
+            if spec.group_by:  # post-processing: a stable order for display and replay
+                frame = frame.sort(list(spec.group_by), nulls_last=True)
+            return {"rows": frame.to_dicts()}
+
+        entry = self.ledger.spend(
+            self.budget, epsilon, delta, compute=compute, replay_key=key, fresh=fresh,
+            mechanism=f"OpenDP {preview.mechanism}", description=spec.canonical(),
+            details=self._details(preview, calibrated), origin=origin,
+        )  # fmt: skip
+        values = released_values(calibrated, entry.value["rows"], alpha, self.bounds)
+        remaining = self.ledger.budget(self.budget).epsilon_remaining
+        return QueryRelease(
+            **{f: getattr(preview, f) for f in QueryPreview.__dataclass_fields__},
+            values=values, replayed=entry.replayed, entry_id=entry.id,
+            budget_epsilon_remaining=remaining,
+        )  # fmt: skip
+
+    def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float) -> Calibrated:
+        self._validate(spec)
+        where = parse_where(spec.where)[1] if spec.where else None
+        return calibrate(spec, self._info(), where, epsilon, delta)
+
+    def _preview(self, calibrated: Calibrated, alpha: float) -> QueryPreview:
+        return QueryPreview(
+            query=calibrated.spec.canonical(), budget=self.budget, epsilon=calibrated.epsilon,
+            delta=calibrated.delta, alpha=alpha, statistics=statistics(calibrated, alpha),
+            group_by=calibrated.spec.group_by, privacy_unit=self._privacy_unit(),
+            threshold=calibrated.threshold,
+        )  # fmt: skip
+
+    def _validate(self, spec: QuerySpec) -> None:
+        schema = self._frame.schema
+        for agg in spec.aggregates:
+            if agg.column is None:
+                continue
+            if agg.column not in schema:
+                raise InvalidParameterError(
+                    f"unknown column {agg.column!r}; the table has: {', '.join(self.columns)}"
+                )
+            if agg.column not in self.bounds:
+                if not isinstance(schema[agg.column], loading.NUMERIC_KINDS):
+                    raise InvalidParameterError(
+                        f"{agg.kind.upper()} needs a numeric column; {agg.column!r} is "
+                        f"{schema[agg.column]}"
+                    )
+                raise InvalidParameterError(
+                    f"column {agg.column!r} has no declared bounds; declare public ones, e.g. "
+                    f"bounds={{'{agg.column}': (0, 100)}} (never read them from the data)"
+                )
+        for column in spec.group_by:
+            if column not in schema:
+                raise InvalidParameterError(
+                    f"unknown GROUP BY column {column!r}; the table has: {', '.join(self.columns)}"
+                )
+
+    def _info(self) -> TableInfo:
+        return TableInfo(
+            schema=dict(self._frame.schema), bounds=self.bounds, impute=self.impute,
+            keys=self.keys, candidates=self.candidates, max_rows=self.max_rows,
+            max_groups=self.max_groups, contributions=self._contributions(),
+        )  # fmt: skip
+
+    def _contributions(self) -> int:
+        if self.max_contributions is not None:
+            return self.max_contributions
+        return self._budget_record().max_contributions
+
+    def _privacy_unit(self) -> str:
+        unit = self._budget_record().privacy_unit
+        return f"{unit} (≤ {self._contributions()} rows each)"
+
+    def _budget_record(self) -> Any:
+        if self._budget_cache is None:  # unit and contributions never change once created
+            self._budget_cache = self.ledger.budget(self.budget)
+        return self._budget_cache
+
+    def _spilled(self) -> loading.Spill:
+        if self._spill is None:
+            if self._frame.height == 0:
+                raise InvalidParameterError("the table has no rows; nothing to query")
+            if self._frame.height > self.max_rows:
+                raise InvalidParameterError(
+                    f"the table has more rows than its declared max_rows ({self.max_rows}); "
+                    "declare a larger public max_rows"
+                )
+            self._spill = loading.Spill(self._frame)
+        return self._spill
+
+    def _fingerprint(self) -> str:
+        if self._fingerprint_cache is None:
+            self._fingerprint_cache = file_fingerprint(self._spilled().path)
+        return self._fingerprint_cache
+
+    def _parameters(self, spec: QuerySpec) -> dict[str, Any]:
+        columns = sorted({a.column for a in spec.aggregates if a.column})
+        return {
+            "bounds": {c: self.bounds[c] for c in columns},
+            "impute": {c: self.impute[c] for c in columns},
+            "candidates": {c: self.candidates[c] for c in columns
+                           if any(a.kind == "quantile" for a in spec.aggregates)},
+            "keys": {c: list(map(str, self.keys.get(c, ()))) for c in spec.group_by},
+            "max_contributions": self._contributions(), "max_rows": self.max_rows,
+            "max_groups": self.max_groups,
+        }  # fmt: skip
+
+    def _details(self, preview: QueryPreview, calibrated: Calibrated) -> dict[str, Any]:
+        approximate = calibrated.threshold is not None
+        return {
+            "library": f"opendp {importlib.metadata.version('opendp')}",
+            "accountant": "basic composition (ε adds up across statistics and releases)",
+            "guarantee": "(ε, δ)-DP: Laplace noise + thresholded private key selection"
+            if approximate else "pure ε-DP (δ = 0)",
+            "privacy_unit": preview.privacy_unit, "max_contributions": self._contributions(),
+            "sampling": "none (the whole table)", "alpha": preview.alpha,
+            "epsilon_split": preview.epsilon_split, "threshold": calibrated.threshold,
+            "noise": [
+                {"statistic": s.name, "epsilon": s.epsilon, "mechanism": c.distribution,
+                 "component": c.label, "scale": c.scale}
+                for s in preview.statistics for c in s.components
+            ],
+            "data_fingerprint": self._fingerprint(), "bounds": self.bounds,
+        }  # fmt: skip
+
+    def close(self) -> None:
+        """Remove the spilled data file now rather than at garbage collection."""
+        if self._spill is not None:
+            self._spill.remove()
+            self._spill = None
+
+
+class GroupedTable:
+    """`table.group_by("region").mean("wage", epsilon=1.0)`: count, sum, mean per group."""
+
+    def __init__(self, table: PrivateTable, columns: tuple[str, ...]) -> None:
+        self._table, self._columns = table, columns
+
+    def count(self, epsilon: float, **options: Any) -> Any:
+        return self._table._ask((Aggregate("count"),), self._columns, epsilon, options)
+
+    def sum(self, column: str, epsilon: float, **options: Any) -> Any:
+        return self._table._ask((Aggregate("sum", column),), self._columns, epsilon, options)
+
+    def mean(self, column: str, epsilon: float, **options: Any) -> Any:
+        return self._table._ask((Aggregate("mean", column),), self._columns, epsilon, options)
+
+    def agg(self, *aggregates: Aggregate, epsilon: float, **options: Any) -> Any:
+        return self._table._ask(tuple(aggregates), self._columns, epsilon, options)
