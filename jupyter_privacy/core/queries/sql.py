@@ -6,6 +6,8 @@ PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY col) FROM table [WHERE public predicat
 
 from __future__ import annotations
 
+import functools
+import operator
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,11 +176,11 @@ def where_to_polars(node: exp.Expression) -> pl.Expr:
         values = [_constant(v) for v in node.expressions]
         if not values or node.args.get("query") is not None:
             raise unsupported("IN without a list of constants")
-        return _operand(node.this).is_in(values)
+        column = _operand(node.this)  # OpenDP 0.16 plans accept ==/| but not is_in
+        return functools.reduce(operator.or_, (column == value for value in values))
     if isinstance(node, exp.Between):
-        return _operand(node.this).is_between(
-            _operand(node.args["low"]), _operand(node.args["high"])
-        )
+        column = _operand(node.this)  # OpenDP 0.16 plans accept comparisons, not is_between
+        return (column >= _operand(node.args["low"])) & (column <= _operand(node.args["high"]))
     if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
         return _operand(node.this).is_null()
     raise unsupported(f"the WHERE condition {node.sql()!r}")
