@@ -1,0 +1,177 @@
+"""Find raw rows of the private data in outputs that are about to leave (notebooks, reports).
+
+A DP pilot may publish only DP releases and settings. A cell that prints `df.head()` or
+`df.sample(3)` puts raw rows into the executed notebook; this scanner finds them.
+
+How: every cell value of the private frame becomes the strings it prints as (numbers at 0–6
+decimals, text as is). A token is *rare* when at most `rare_fraction` of the rows hold it (a wage like
+354.94, not an education level like 12). A text line that contains a rare token of some row and at
+least `min_cells` of that row's values is a finding. HTML tables are read row by row. Findings name
+the file, the cell and the row number — never the values, so the report itself leaks nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from jupyter_privacy.core.errors import InvalidParameterError
+
+_TOKEN = re.compile(r"-?\d+(?:\.\d+)?|[A-Za-z][\w\-]*")
+_TAG = re.compile(r"<[^>]+>")
+_TEXT_SUFFIXES = {".md", ".html", ".htm", ".json", ".yaml", ".yml", ".csv", ".txt", ".tsv"}
+_MAX_DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    location: str  # "cell 5 output" or "line 12"
+    row: int  # position of the matching row in the private data
+    matched_cells: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def line(self) -> str:
+        return (
+            f"{self.path} ({self.location}): {self.matched_cells} values of private row "
+            f"{self.row} appear verbatim"
+        )
+
+
+def _cell_keys(value: Any) -> set[str]:
+    if value is None or (isinstance(value, float) and value != value):
+        return set()
+    if isinstance(value, bool):
+        return {str(value)}
+    if isinstance(value, int):
+        return {str(value)}
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return {str(int(value))} | {f"{value:.{d}f}" for d in range(1, _MAX_DECIMALS + 1)}
+        return {f"{value:.{d}f}" for d in range(0, _MAX_DECIMALS + 1)}
+    text = str(value).strip()
+    return {text} if text else set()
+
+
+def _line_keys(line: str) -> set[str]:
+    keys: set[str] = set()
+    for token in _TOKEN.findall(line):
+        keys.add(token)
+        if "." in token:  # 354.940 prints the same value as 354.94
+            keys.add(token.rstrip("0").rstrip(".") if not token.endswith(".") else token)
+    return keys
+
+
+class RawDataScanner:
+    """Index a private DataFrame once, then scan any number of texts, notebooks or folders."""
+
+    def __init__(self, data: pd.DataFrame, *, min_cells: int = 3, rare_fraction: float = 0.01):
+        if data is None or len(data) == 0:
+            raise InvalidParameterError(
+                "the raw-data scan needs the private data (a non-empty frame)"
+            )
+        self.min_cells = max(1, min(min_cells, data.shape[1]))
+        self._rows: list[set[str]] = []
+        frequency: dict[str, int] = defaultdict(int)
+        for record in data.itertuples(index=False, name=None):
+            keys: set[str] = set()
+            for value in record:
+                keys |= _cell_keys(value.item() if hasattr(value, "item") else value)
+            self._rows.append(keys)
+            for key in keys:
+                frequency[key] += 1
+        limit = max(1, int(rare_fraction * len(data)))
+        self._rare: dict[str, list[int]] = defaultdict(list)
+        for index, keys in enumerate(self._rows):
+            for key in keys:
+                if frequency[key] <= limit:
+                    self._rare[key].append(index)
+
+    def scan_text(self, text: str, path: str, location_prefix: str = "line") -> list[Finding]:
+        findings: list[Finding] = []
+        for number, line in enumerate(_table_aware_lines(text), start=1):
+            keys = _line_keys(line)
+            candidates = {row for key in keys if key in self._rare for row in self._rare[key]}
+            best = max(
+                ((_distinct_cells(self._rows[row], keys), -row) for row in candidates),
+                default=(0, 0),
+            )
+            if best[0] >= self.min_cells:  # the row that shows most completely in this line
+                where = f"line {number}" if location_prefix == "line" else location_prefix
+                findings.append(Finding(path, where, -best[1], best[0]))
+        return findings
+
+    def scan_notebook(self, path: Path) -> list[Finding]:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        findings: list[Finding] = []
+        for index, cell in enumerate(notebook.get("cells", [])):
+            for text in _output_texts(cell.get("outputs", [])):
+                findings += self.scan_text(text, str(path.name), f"cell {index} output")
+        return findings
+
+    def scan_folder(self, folder: Path, exclude: Iterable[Path] = ()) -> list[Finding]:
+        skipped = {p.resolve() for p in exclude}
+        findings: list[Finding] = []
+        for path in sorted(folder.rglob("*")):
+            if not path.is_file() or path.resolve() in skipped:
+                continue
+            relative = str(path.relative_to(folder))
+            if path.suffix == ".ipynb":
+                findings += [
+                    Finding(relative, f.location, f.row, f.matched_cells)
+                    for f in self.scan_notebook(path)
+                ]
+            elif path.suffix in _TEXT_SUFFIXES and path.stat().st_size < 50_000_000:
+                text = path.read_text(encoding="utf-8", errors="replace")
+                findings += self.scan_text(text, relative)
+        return findings
+
+
+def _distinct_cells(row_keys: set[str], line_keys: set[str]) -> int:
+    """How many of the row's cells show in the line (each cell counted once, at any precision)."""
+    hits = row_keys & line_keys
+    seen: set[str] = set()
+    for key in hits:
+        try:
+            seen.add(repr(round(float(key), _MAX_DECIMALS)))
+        except ValueError:
+            seen.add(key)
+    return len(seen)
+
+
+def _table_aware_lines(text: str) -> Iterator[str]:
+    if "<t" in text and "</" in text:
+        text = re.sub(r"\s*\n\s*", " ", text)  # a table row spans many source lines
+        text = re.sub(r"</tr\s*>", "\n", text, flags=re.IGNORECASE)
+        text = re.sub(r"</t[dh]\s*>", " ", text, flags=re.IGNORECASE)
+        text = html.unescape(_TAG.sub(" ", text))
+    yield from text.splitlines()
+
+
+def _output_texts(outputs: list[dict[str, Any]]) -> Iterator[str]:
+    for output in outputs:
+        if "text" in output:
+            yield _joined(output["text"])
+        for mime, payload in (output.get("data") or {}).items():
+            if mime.startswith("text/") or mime.endswith("json"):
+                yield payload if isinstance(payload, str) else _joined(payload)
+        if output.get("output_type") == "error":
+            yield "\n".join(output.get("traceback", [])) + "\n" + str(output.get("evalue", ""))
+
+
+def _joined(value: Any) -> str:
+    if isinstance(value, list):
+        return "".join(str(v) for v in value)
+    if isinstance(value, str):
+        return value
+    return json.dumps(value)
