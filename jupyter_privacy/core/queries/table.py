@@ -8,6 +8,7 @@ checks the budget before OpenDP draws any noise.
 
 from __future__ import annotations
 
+import copy
 import functools
 import importlib.metadata
 from collections.abc import Mapping
@@ -311,6 +312,14 @@ class PrivateTable:
             ],
             "data_fingerprint": self._fingerprint(), "bounds": self.bounds,
         }  # fmt: skip
+
+    def for_budget(self, budget: str) -> PrivateTable:
+        """The same data and declarations, spending from another budget."""
+        if not isinstance(budget, str) or not budget.strip():
+            raise InvalidParameterError("give the name of a budget")
+        twin = copy.copy(self)
+        twin.budget, twin._budget_cache = budget.strip(), None
+        return twin
 
     def close(self) -> None:
         """Remove the spilled data file now rather than at garbage collection."""
