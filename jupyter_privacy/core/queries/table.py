@@ -66,7 +66,6 @@ class PrivateTable:
         self.budget = budget.strip()
         self.name = name
         self.bounds = loading.check_bounds(bounds, frame.columns)
-        self.keys = loading.check_keys(keys, frame.columns)
         self.impute = loading.check_impute(impute, self.bounds)
         self.candidates = loading.check_candidates(candidates, self.bounds)
         self.max_contributions = (
@@ -78,6 +77,7 @@ class PrivateTable:
             None if max_groups is None else check_positive_int(max_groups, "max_groups")
         )
         self._frame = loading.prepare_frame(frame, self.bounds)
+        self.keys = loading.check_keys(keys, self._frame.schema)
         self._ledger_arg = ledger
         self._spill: loading.Spill | None = None
         self._budget_cache: Any = None
