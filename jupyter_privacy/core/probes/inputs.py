@@ -207,3 +207,19 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def load_reference_losses(path: str | Path) -> Any:
+    """Reference losses saved as a (models, examples) matrix: .npy or .json (list of lists)."""
+    file = Path(path)
+    if not file.is_file():
+        raise InvalidParameterError(f"file not found: {file}", parameter="path")
+    try:
+        if file.suffix.lower() == ".npy":
+            return np.load(file, allow_pickle=False)
+        return np.asarray(json.loads(file.read_text()), dtype=np.float64)
+    except (OSError, ValueError) as error:
+        raise InvalidParameterError(
+            f"cannot read reference losses from {file} (save a .npy or a JSON list of lists): "
+            f"{error}"
+        ) from None

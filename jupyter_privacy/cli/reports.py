@@ -1,0 +1,335 @@
+"""`jupyter privacy probe | checklist | threat-model | card | check`: privacy tests and release
+artifacts. Thin: parsing and printing here, everything else in core/probes and core/reports.
+Exit 1 when a gate fails (2 stays for usage errors)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from jupyter_privacy.cli.output import add_common, delta_arg, epsilon_arg, print_json
+from jupyter_privacy.core.probes import ProbeReport, parse_tpr_at_fpr, probe_gate
+from jupyter_privacy.core.probes.gate import ProbeLimit
+from jupyter_privacy.core.reports.verdict import GateResult
+
+EXIT_GATE_FAILED = 1
+
+
+def register(sub: Any) -> None:
+    _register_probe(sub)
+    _register_checklist(sub)
+    _register_threat_model(sub)
+    _register_card(sub)
+    _register_check(sub)
+
+
+def _add_limits(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-tpr-at-fpr", metavar="T@F", action="append", default=[],
+                        help="gate: TPR at FPR F must be ≤ T, e.g. 0.01@0.001 or 1%%@0.1%%")  # fmt: skip
+    parser.add_argument("--max-auc", type=float, help="gate: attack AUC must be ≤ this")
+    parser.add_argument("--threat-model", metavar="FILE", help="take gate thresholds from it")
+
+
+def _limits(args: argparse.Namespace) -> list[ProbeLimit]:
+    limits = [parse_tpr_at_fpr(text) for text in args.max_tpr_at_fpr]
+    if args.max_auc is not None:
+        limits.append(ProbeLimit("auc", args.max_auc))
+    return limits
+
+
+def _threat_model(args: argparse.Namespace) -> Any:
+    if not getattr(args, "threat_model", None):
+        return None
+    from jupyter_privacy.core.reports.threat_model import load_threat_model
+
+    return load_threat_model(args.threat_model)
+
+
+def _write_or_print(text: str, out: str | None) -> None:
+    if out:
+        path = Path(out)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
+
+
+def _print_gates(results: list[GateResult], as_json: bool, extra: dict[str, Any]) -> int:
+    failed = [r for r in results if not r.passed]
+    if as_json:
+        print_json({**extra, "passed": not failed, "gates": [r.to_dict() for r in results]})
+    else:
+        for result in results:
+            print(result.line())
+        if results:
+            print(
+                f"{len(failed)} of {len(results)} gate(s) failed" if failed else "all gates passed"
+            )
+    return EXIT_GATE_FAILED if failed else 0
+
+
+# -- probe -----------------------------------------------------------------------------------------
+def _register_probe(sub: Any) -> None:
+    probe = sub.add_parser("probe", help="membership-inference probe from saved per-example losses")
+    probe.add_argument("--members", metavar="FILE", required=True,
+                       help="training members' values (.npy, .json, .csv/.txt)")  # fmt: skip
+    probe.add_argument("--non-members", metavar="FILE", required=True, help="held-out values")
+    probe.add_argument("--kind", choices=["loss", "probability", "score"],
+                       help="what the files hold (default: loss, or the JSON files' 'kind')")  # fmt: skip
+    probe.add_argument("--members-reference", metavar="FILE",
+                       help="members' losses under reference models, (models, examples) .npy: "
+                       "runs the calibrated LiRA-offline attack")  # fmt: skip
+    probe.add_argument("--non-members-reference", metavar="FILE")
+    probe.add_argument(
+        "--epsilon", type=epsilon_arg, help="the model's claimed ε (adds the ceiling)"
+    )
+    probe.add_argument("--delta", type=delta_arg, default=0.0, help="the claimed δ (default 0)")
+    probe.add_argument("--confidence", type=float, default=0.95)
+    probe.add_argument("--seed", type=int, default=0)
+    probe.add_argument(
+        "--out", metavar="FILE", help="save the report as JSON (for check and cards)"
+    )
+    _add_limits(probe)
+    add_common(probe)
+    probe.set_defaults(handler=_probe)
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack
+    from jupyter_privacy.core.probes.inputs import load_reference_losses
+
+    members, non_members, kind = load_pair(args.members, args.non_members, args.kind)
+    options = dict(
+        epsilon=args.epsilon, delta=args.delta, confidence=args.confidence, seed=args.seed
+    )
+    references = (args.members_reference, args.non_members_reference)
+    if any(references) and not all(references):
+        raise InvalidParameterError("give both --members-reference and --non-members-reference")
+    if all(references):
+        if kind != "loss":
+            raise InvalidParameterError("the calibrated attack needs losses: save losses, not "
+                                        f"{kind} values")  # fmt: skip
+        report = calibrated_attack(members, non_members, load_reference_losses(references[0]),
+                                   load_reference_losses(references[1]), **options)  # fmt: skip
+    else:
+        report = loss_attack(members, non_members, kind=kind, **options)
+    limits = _limits(args)
+    threat_model = _threat_model(args)
+    if threat_model is not None:
+        limits += threat_model.probe_limits()
+    if args.out:
+        report.save(args.out)
+    results = probe_gate(report, limits)
+    if not args.json:
+        print(report.summary())
+        if args.out:
+            print(f"saved the report to {args.out}")
+    return _print_gates(results, args.json, {"report": report.to_dict()})
+
+
+# -- checklist -------------------------------------------------------------------------------------
+def _register_checklist(sub: Any) -> None:
+    from jupyter_privacy.core.reports.compliance import USE_CASES
+
+    checklist = sub.add_parser(
+        "checklist",
+        help="market-by-market compliance checklist (engineering guidance, not legal advice)",
+    )
+    checklist.add_argument("--market", action="append", default=[], metavar="CODE",
+                           help="market code, repeatable (eu, uk, us, ca, br, in, sg, jp, cn, kr)")  # fmt: skip
+    checklist.add_argument("--use-case", action="append", default=[], metavar="USE",
+                           help=f"repeatable: {', '.join(USE_CASES)}")  # fmt: skip
+    checklist.add_argument("--answers", metavar="FILE",
+                           help="YAML mapping item ids to done, n/a or open")  # fmt: skip
+    checklist.add_argument("--format", choices=["md", "html"], default="md")
+    checklist.add_argument("--out", metavar="FILE", help="write there instead of printing")
+    checklist.add_argument("--list", action="store_true", help="list known markets and use cases")
+    checklist.add_argument("--json", action="store_true", help="machine-readable status for gates")
+    checklist.set_defaults(handler=_checklist)
+
+
+def _checklist(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.reports import compliance
+
+    if args.list:
+        data = {"markets": compliance.known_markets(), "use_cases": compliance.USE_CASES}
+        if args.json:
+            print_json(data)
+        else:
+            print("markets:", *[f"  {c}  {n}" for c, n in data["markets"].items()], sep="\n")
+            print("use cases:", *[f"  {u}  {d}" for u, d in data["use_cases"].items()], sep="\n")
+        return 0
+    answers = compliance.load_answers(args.answers) if args.answers else None
+    checklist = compliance.build_checklist(args.market, args.use_case, answers)
+    if args.json:
+        text = json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = checklist.to_html() if args.format == "html" else checklist.to_markdown()
+    _write_or_print(text, args.out)
+    return 0
+
+
+# -- threat model ------------------------------------------------------------------------------------
+def _register_threat_model(sub: Any) -> None:
+    parser = sub.add_parser("threat-model", help="start, validate or render a threat model (YAML)")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    init = verbs.add_parser("init", help="write a filled-in example to edit")
+    init.add_argument("file")
+    init.set_defaults(handler=_tm_init, json=False)
+    validate = verbs.add_parser("validate", help="check fields and thresholds")
+    validate.add_argument("file")
+    validate.add_argument("--json", action="store_true")
+    validate.set_defaults(handler=_tm_validate)
+    render = verbs.add_parser("render", help="Markdown or HTML for reviewers")
+    render.add_argument("file")
+    render.add_argument("--format", choices=["md", "html"], default="md")
+    render.add_argument("--out", metavar="FILE")
+    render.set_defaults(handler=_tm_render, json=False)
+
+
+def _tm_init(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.core.reports.model_card import example_path
+
+    target = Path(args.file)
+    if target.exists():
+        raise InvalidParameterError(f"{target} exists; choose another name or delete it first")
+    target.write_text(example_path("threat-model.yaml").read_text(), encoding="utf-8")
+    print(f"wrote {target}: edit it, then  jupyter privacy threat-model validate {target}")
+    return 0
+
+
+def _tm_validate(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.reports.threat_model import criterion_text, load_threat_model
+
+    model = load_threat_model(args.file)
+    if args.json:
+        print_json({"valid": True, **model.summary()})
+    else:
+        print(f"threat model OK: {model.title}; gates:")
+        print("\n".join(f"  {criterion_text(c)}" for c in model.criteria))
+    return 0
+
+
+def _tm_render(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.reports.threat_model import load_threat_model
+
+    model = load_threat_model(args.file)
+    _write_or_print(model.to_html() if args.format == "html" else model.to_markdown(), args.out)
+    return 0
+
+
+# -- card ----------------------------------------------------------------------------------------------
+def _register_card(sub: Any) -> None:
+    parser = sub.add_parser("card", help="model card with the ε budget")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    build = verbs.add_parser("build", help="write model-card.{json,md,html}, privacy-card.json, "
+                             "privacy-budget.json")  # fmt: skip
+    build.add_argument("--meta", metavar="FILE", required=True, help="card metadata YAML")
+    build.add_argument("--budget", help="ledger budget holding the model's releases")
+    build.add_argument("--release", type=int, help="the release that is the model (default: all)")
+    build.add_argument("--epsilon", type=epsilon_arg, help="state ε instead of reading the ledger")
+    build.add_argument("--delta", type=delta_arg, default=0.0)
+    build.add_argument(
+        "--accountant", default="", help="with --epsilon: e.g. 'RDP (dp-accounting)'"
+    )
+    build.add_argument("--conversion", default="")
+    build.add_argument("--sampling", default="", help="e.g. 'Poisson, q = 0.004'")
+    build.add_argument("--unit", default="", help="privacy unit, e.g. 'one person'")
+    build.add_argument("--probe-report", metavar="FILE", action="append", default=[])
+    build.add_argument("--threat-model", metavar="FILE")
+    build.add_argument("--checklist", metavar="FILE", help="checklist status JSON")
+    build.add_argument("--out", metavar="DIR", required=True)
+    add_common(build)
+    build.set_defaults(handler=_card_build)
+
+
+def _card_build(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.core.ledger import open_ledger
+    from jupyter_privacy.core.reports.compliance import load_checklist_status
+    from jupyter_privacy.core.reports.model_card import build_card, load_meta
+    from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
+
+    meta = load_meta(args.meta)
+    if args.epsilon is None and not args.budget:
+        raise InvalidParameterError("give --budget NAME (read ε from the ledger) or --epsilon E "
+                                    "--accountant TEXT (state it)")  # fmt: skip
+    guarantee = None
+    if args.epsilon is not None:
+        if not args.accountant:
+            raise InvalidParameterError("--epsilon needs --accountant: an ε without its "
+                                        "accountant cannot be read correctly")  # fmt: skip
+        guarantee = stated_guarantee(args.epsilon, args.delta, accountant=args.accountant,
+                                     conversion=args.conversion, sampling=args.sampling,
+                                     privacy_unit=args.unit)  # fmt: skip
+    options = dict(
+        guarantee=guarantee, release_id=args.release,
+        probes=[ProbeReport.load(p) for p in args.probe_report],
+        threat_model=_threat_model(args),
+        checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
+    )  # fmt: skip
+    if args.budget:
+        with open_ledger(args.ledger) as ledger:
+            card = build_card(meta, ledger=ledger, budget=args.budget, **options)  # type: ignore[arg-type]
+    else:
+        card = build_card(meta, **options)  # type: ignore[arg-type]
+    paths = card.write(args.out)
+    if args.json:
+        print_json({"files": {k: str(v) for k, v in paths.items()},
+                    "gates": [g.to_dict() for g in card.gates]})  # fmt: skip
+    else:
+        print(f"model card for {meta['name']}: {card.statement()}")
+        for path in paths.values():
+            print(f"  wrote {path}")
+        for gate in card.gates:
+            print(f"  {gate.line()}")
+    return 0
+
+
+# -- check ---------------------------------------------------------------------------------------------
+def _register_check(sub: Any) -> None:
+    check = sub.add_parser("check", help="run the privacy gates; exit 1 with a reason per failure")
+    check.add_argument("--max-epsilon", type=epsilon_arg, help="gate: ε spent per budget ≤ E")
+    check.add_argument(
+        "--budget", action="append", default=[], help="budgets to check (default all)"
+    )
+    check.add_argument("--probe-report", metavar="FILE", action="append", default=[])
+    check.add_argument(
+        "--checklist", metavar="FILE", help="checklist status JSON: binding items answered"
+    )
+    _add_limits(check)
+    add_common(check)
+    check.set_defaults(handler=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.core.ledger import open_ledger
+    from jupyter_privacy.core.reports.compliance import load_checklist_status
+    from jupyter_privacy.core.reports.gates import collect_gates
+
+    threat_model = _threat_model(args)
+    options = dict(
+        max_epsilon=args.max_epsilon, budgets=args.budget,
+        probe_reports=[ProbeReport.load(p) for p in args.probe_report], probe_limits=_limits(args),
+        threat_model=threat_model,
+        checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
+    )  # fmt: skip
+    wants_ledger = args.ledger or args.budget or args.max_epsilon is not None or (
+        threat_model is not None and threat_model.max_epsilon() is not None)  # fmt: skip
+    if wants_ledger:
+        with open_ledger(args.ledger) as ledger:
+            results = collect_gates(ledger=ledger, **options)  # type: ignore[arg-type]
+    else:
+        results = collect_gates(**options)  # type: ignore[arg-type]
+    if not results:
+        raise InvalidParameterError(
+            "nothing to check: give --max-epsilon, --probe-report with --max-tpr-at-fpr/--max-auc, "
+            "--threat-model or --checklist"
+        )
+    return _print_gates(results, args.json, {})

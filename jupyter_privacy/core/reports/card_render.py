@@ -1,0 +1,164 @@
+"""Markdown (Hugging Face-style YAML header) and HTML (offline, inline SVG chart) of a model card."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from jupyter_privacy.core.reports import html
+
+if TYPE_CHECKING:
+    from jupyter_privacy.core.reports.model_card import ModelCard
+
+_GUARANTEE_ROWS = ("epsilon", "delta", "accountant", "conversion", "sampling", "privacy_unit",
+                   "mechanism", "source")  # fmt: skip
+
+
+def front_matter(card: ModelCard) -> dict[str, Any]:
+    m, g = card.meta, card.guarantee
+    header: dict[str, Any] = {"model_name": m["name"]}
+    if m.get("license"):
+        header["license"] = str(m["license"]).lower()
+    header["tags"] = ["differential-privacy", "jupyter-privacy"]
+    datasets = [str(d.get("source") or d.get("name")) for d in card.data_provenance()]
+    if datasets:
+        header["datasets"] = datasets
+    metrics = [str(x["type"]) for x in m.get("metrics", [])]
+    if metrics:
+        header["metrics"] = metrics
+    header["privacy"] = {key: g.get(key) for key in _GUARANTEE_ROWS}
+    if card.probes:
+        header["privacy"]["membership_inference"] = [
+            {"attack": p.attack, "auc": round(p.auc, 4),
+             "empirical_epsilon_lower_bound": round(p.empirical_epsilon["lower"], 4)}
+            for p in card.probes
+        ]  # fmt: skip
+    return header
+
+
+def card_markdown(card: ModelCard) -> str:
+    m = card.meta
+    header = yaml.safe_dump(front_matter(card), sort_keys=False, allow_unicode=True)
+    out = [
+        f"---\n{header}---",
+        "",
+        f"# Model card: {m['name']} {m.get('version', '')}".rstrip(),
+        "",
+    ]
+    if m.get("overview"):
+        out += [m["overview"], ""]
+    out += _section("Intended use", m.get("intended_uses", []))
+    out += _section("Out of scope", m.get("out_of_scope_uses", []))
+    out += ["## Differential-privacy guarantee", "", card.statement(), ""]
+    out.append(html.markdown_table(["", "value"], _guarantee_rows(card)))
+    if card.guarantee.get("missing"):
+        out += [f"Not recorded by the release: {', '.join(card.guarantee['missing'])}.", ""]
+    out += ["## Data provenance", ""]
+    out.append(html.markdown_table(["dataset", "source", "fingerprint"], _data_rows(card)))
+    out += ["## Membership-inference probes", ""]
+    out.append(
+        html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
+    )
+    if card.gates:
+        out += ["## Gates", "", *[f"- {g.line()}" for g in card.gates], ""]
+    if card.threat_model:
+        tm = card.threat_model
+        out += ["## Threat model", "", f"{tm['title']} (as of {tm['as_of']}).", ""]
+        out += [f"- Success criterion: {c}" for c in tm["success_criteria"]] + [""]
+    if card.compliance:
+        out += ["## Compliance", "", _compliance_line(card.compliance), ""]
+    out += ["## Privacy changelog", ""]
+    out.append(html.markdown_table(["when", "kind", "change", "actor"], _changelog_rows(card)))
+    out += ["## Sign-off", ""]
+    out.append(html.markdown_table(["role", "name", "date", "decision"], _sign_off_rows(card)))
+    return "\n".join(out)
+
+
+def card_html(card: ModelCard) -> str:
+    m = card.meta
+    body = [html.paragraph(m["overview"])] if m.get("overview") else []
+    for title, items in (("Intended use", m.get("intended_uses", [])),
+                         ("Out of scope", m.get("out_of_scope_uses", []))):  # fmt: skip
+        if items:
+            body += [html.heading(title), html.bullet_list(items)]
+    body += [html.heading("Differential-privacy guarantee"), html.paragraph(card.statement()),
+             html.table(["", "value"], _guarantee_rows(card))]  # fmt: skip
+    if card.budget and card.budget["releases"]:
+        releases = card.budget["releases"]
+        labels = [f"#{r['release_id']} {r['description'] or r['mechanism']}" for r in releases]
+        body += [html.heading("Privacy budget", 3),
+                 html.budget_svg(labels, [r["epsilon"] for r in releases],
+                                 card.budget["budget"]["epsilon_total"])]  # fmt: skip
+    body += [html.heading("Data provenance"),
+             html.table(["dataset", "source", "fingerprint"], _data_rows(card))]  # fmt: skip
+    body.append(html.heading("Membership-inference probes"))
+    body.append(
+        html.table(_PROBE_HEADERS, _probe_rows(card))
+        if card.probes
+        else html.paragraph("Not probed.")
+    )
+    if card.gates:
+        body.append(html.heading("Gates"))
+        body += [html.paragraph(g.line(), "pass" if g.passed else "fail") for g in card.gates]
+    if card.threat_model:
+        tm = card.threat_model
+        body += [html.heading("Threat model"), html.paragraph(f"{tm['title']} (as of {tm['as_of']})."),
+                 html.bullet_list(tm["success_criteria"])]  # fmt: skip
+    if card.compliance:
+        body += [html.heading("Compliance"), html.paragraph(_compliance_line(card.compliance))]
+    body += [html.heading("Privacy changelog"),
+             html.table(["when", "kind", "change", "actor"], _changelog_rows(card)),
+             html.heading("Sign-off"),
+             html.table(["role", "name", "date", "decision"], _sign_off_rows(card))]  # fmt: skip
+    title = f"Model card: {m['name']} {m.get('version', '')}".rstrip()
+    return html.page(title, "".join(body))
+
+
+_PROBE_HEADERS = ["attack", "members / non-members", "AUC", "advantage", "TPR at FPR",
+                  "empirical ε ≥", "claimed ε allows AUC ≤"]  # fmt: skip
+
+
+def _section(title: str, items: list[str]) -> list[str]:
+    return [f"## {title}", "", *[f"- {i}" for i in items], ""] if items else []
+
+
+def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
+    return [(key.replace("_", " "), card.guarantee.get(key, "")) for key in _GUARANTEE_ROWS]
+
+
+def _data_rows(card: ModelCard) -> list[tuple[str, str, str]]:
+    return [(str(d.get("name", "")), str(d.get("source", "")), str(d.get("fingerprint", "")))
+            for d in card.data_provenance()]  # fmt: skip
+
+
+def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
+    rows = []
+    for p in card.probes:
+        tprs = "; ".join(f"{e.tpr:.4f} at {e.fpr:g}" for e in p.tpr_at_fpr)
+        ceiling = f"{p.ceiling['auc']:.3f}" if p.ceiling else "no claim"
+        rows.append((p.attack, f"{p.n_members} / {p.n_non_members}", f"{p.auc:.3f}",
+                     f"{p.advantage:.3f}", tprs,
+                     f"{p.empirical_epsilon['lower']:.3f} ({p.empirical_epsilon['confidence']:.0%})",
+                     ceiling))  # fmt: skip
+    return rows
+
+
+def _compliance_line(status: dict[str, Any]) -> str:
+    s = status["summary"]
+    markets = ", ".join(m["name"] for m in status["markets"])
+    return (f"{markets} for {', '.join(status['use_cases'])}: {s['done']} done, {s['n/a']} n/a, "
+            f"{s['open']} open ({len(s['open_binding'])} binding open). {status['disclaimer']}")  # fmt: skip
+
+
+def _changelog_rows(card: ModelCard) -> list[tuple[str, str, str, str]]:
+    return [(c["at"][:19].replace("T", " "), c["kind"], c["change"], c["actor"])
+            for c in card.changelog]  # fmt: skip
+
+
+def _sign_off_rows(card: ModelCard) -> list[tuple[str, str, str, str]]:
+    from jupyter_privacy.core.reports.model_card import DEFAULT_SIGN_OFF
+
+    entries = card.meta.get("sign_off", DEFAULT_SIGN_OFF)
+    return [(str(e.get("role", "")), str(e.get("name", "")), str(e.get("date", "")),
+             str(e.get("decision", ""))) for e in entries]  # fmt: skip

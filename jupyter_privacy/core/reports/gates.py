@@ -1,0 +1,88 @@
+"""Release gates beyond the probe: ε within target, ledger untampered, checklist answered.
+
+`collect_gates` is what `jupyter privacy check` and the pilot run: every gate gives a verdict with
+a reason, and the caller fails the build when any verdict fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from jupyter_privacy.core.ledger import Budget, Ledger
+from jupyter_privacy.core.probes.gate import ProbeLimit, probe_gate
+from jupyter_privacy.core.probes.report import ProbeReport
+from jupyter_privacy.core.reports.threat_model import ThreatModel
+from jupyter_privacy.core.reports.verdict import GateResult
+
+
+def epsilon_gate(budget: Budget, maximum: float) -> GateResult:
+    spent = budget.epsilon_spent
+    passed = spent <= maximum
+    verb = "within" if passed else "above"
+    return GateResult(
+        f"epsilon[{budget.name}]", passed, spent, maximum,
+        f"budget '{budget.name}' has spent ε {spent:.4g}, {verb} the target {maximum:g} "
+        f"({budget.composition} composition over {budget.release_count} releases; privacy unit: "
+        f"{budget.privacy_unit})",
+    )  # fmt: skip
+
+
+def ledger_gate(ledger: Ledger) -> GateResult:
+    report = ledger.verify()
+    if report.ok:
+        return GateResult("ledger_integrity", True, report.entries_checked, "untampered",
+                          f"hash chain verified over {report.entries_checked} entries")  # fmt: skip
+    first = report.problems[0]
+    return GateResult(
+        "ledger_integrity", False, len(report.problems), "untampered",
+        f"ledger tampered: {len(report.problems)} problem(s), first: {first.problem} "
+        f"({first.detail}); run  jupyter privacy ledger verify  for the full list",
+    )  # fmt: skip
+
+
+def checklist_gate(status: dict[str, Any]) -> GateResult:
+    open_items = status["summary"]["open_binding"]
+    markets = ", ".join(m["code"] for m in status["markets"])
+    if not open_items:
+        return GateResult("checklist", True, 0, 0,
+                          f"every binding checklist item for {markets} is answered")  # fmt: skip
+    shown = ", ".join(open_items[:5]) + (" …" if len(open_items) > 5 else "")
+    return GateResult(
+        "checklist", False, len(open_items), 0,
+        f"{len(open_items)} binding checklist item(s) for {markets} still open: {shown}; mark them "
+        "done or n/a in the answers file",
+    )  # fmt: skip
+
+
+def collect_gates(
+    *,
+    ledger: Ledger | None = None,
+    budgets: Sequence[str] = (),
+    max_epsilon: float | None = None,
+    probe_reports: Sequence[ProbeReport] = (),
+    probe_limits: Sequence[ProbeLimit] = (),
+    threat_model: ThreatModel | None = None,
+    checklist_status: dict[str, Any] | None = None,
+) -> list[GateResult]:
+    """Every applicable gate; thresholds from the threat model add to those given directly."""
+    limits = list(probe_limits)
+    if threat_model is not None:
+        limits += threat_model.probe_limits()
+        tm_max = threat_model.max_epsilon()
+        if tm_max is not None:
+            max_epsilon = tm_max if max_epsilon is None else min(max_epsilon, tm_max)
+    results: list[GateResult] = []
+    if ledger is not None:
+        results.append(ledger_gate(ledger))
+        if max_epsilon is not None:
+            chosen = [ledger.budget(n) for n in budgets] if budgets else ledger.budgets()
+            results += [epsilon_gate(b, max_epsilon) for b in chosen]
+            if not chosen:
+                results.append(GateResult("epsilon", False, None, max_epsilon,
+                                          "the ledger has no budgets to check against the ε target"))  # fmt: skip
+    for report in probe_reports:
+        results += probe_gate(report, limits)
+    if checklist_status is not None:
+        results.append(checklist_gate(checklist_status))
+    return results
