@@ -28,7 +28,7 @@ def test_epsilon_json_carries_each_accountant_with_its_assumptions(capsys):
     }
     rdp = pairs[("rdp", "poisson")]
     assert f"{rdp['epsilon']:.4g}" == "2.597"
-    for key in ("conversion", "sampling_note", "privacy_unit", "delta", "steps"):
+    for key in ("conversion", "sampling_note", "privacy_unit", "delta", "compositions"):
         assert rdp[key]
     assert report["setting"]["dataset_size"] == 60000
 

@@ -59,7 +59,7 @@ class EpsilonResult:
     sampling: str
     sampling_note: str
     privacy_unit: str
-    steps: int
+    compositions: int  # mechanisms composed: optimizer steps (poisson) or passes (shuffle)
     noise_multiplier: float
     sampling_probability: float
     microbatching: bool
@@ -118,7 +118,7 @@ def _result(setting: DpSgdSetting, name: str, eps: float, order: float | None) -
         sampling=setting.sampling,
         sampling_note=SAMPLING_NOTES[setting.sampling],
         privacy_unit=PRIVACY_UNIT,
-        steps=setting.total_steps if setting.sampling == "poisson" else setting.passes,
+        compositions=setting.total_steps if setting.sampling == "poisson" else setting.passes,
         noise_multiplier=setting.noise_multiplier,
         sampling_probability=setting.sampling_probability,
         microbatching=setting.microbatching,

@@ -149,7 +149,7 @@ def format_noise_report(report: dict[str, Any]) -> str:
     return (
         f"noise multiplier σ = {report['noise_multiplier']:.6g} gives ε = {a['epsilon']:.6g} ≤ "
         f"target {report['target_epsilon']:g} at δ = {a['delta']:g} ({a['accountant']}, "
-        f"{a['sampling']} sampling, {a['steps']} compositions; privacy unit: {a['privacy_unit']})"
+        f"{a['sampling']} sampling, {a['compositions']} compositions; privacy unit: {a['privacy_unit']})"
     )
 
 

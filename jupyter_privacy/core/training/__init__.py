@@ -1,0 +1,31 @@
+"""DP-SGD training of Keras models through TensorFlow Privacy, recorded in the ledger.
+
+TensorFlow is imported only when training starts (the `tf` extra); without it a MissingExtraError
+names `jupyter-privacy[tf]`. See docs/training.md.
+"""
+
+from jupyter_privacy.core.training.fingerprint import data_fingerprint
+from jupyter_privacy.core.training.models import FAST_CLIPPING, PATHS, VECTORIZED_OPTIMIZER
+from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
+from jupyter_privacy.core.training.train import (
+    TrainingPlan,
+    TrainingResult,
+    check_fits_budget,
+    plan_training,
+    train_dp_sgd,
+)
+
+__all__ = [
+    "FAST_CLIPPING",
+    "PATHS",
+    "VECTORIZED_OPTIMIZER",
+    "EpochListener",
+    "EpochRecord",
+    "TrainingPlan",
+    "TrainingProgress",
+    "TrainingResult",
+    "check_fits_budget",
+    "data_fingerprint",
+    "plan_training",
+    "train_dp_sgd",
+]

@@ -1,0 +1,71 @@
+"""The Keras callback that turns each epoch into an EpochRecord (loss, validation accuracy, ε so far)
+and draws a progress bar. Importing this module needs the `tf` extra."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from jupyter_privacy.core.errors import require_extra
+from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
+
+tf = require_extra("tensorflow", "tf")
+
+
+def _metric(logs: dict[str, Any], name: str) -> float | None:
+    value = logs.get(name)
+    return None if value is None else float(value)
+
+
+class DpSgdCallback(tf.keras.callbacks.Callback):  # type: ignore[misc,name-defined]
+    """Records every epoch into `progress` (see `.records` and `.on_epoch`) with the ε spent so far.
+
+    `epsilon_after(epoch)` returns (ε, δ, accountant, sampling) after that many epochs.
+    """
+
+    def __init__(
+        self,
+        epsilon_after: Callable[[int], tuple[float, float, str, str]],
+        *,
+        progress: TrainingProgress | None = None,
+        progress_bar: bool = True,
+    ) -> None:
+        super().__init__()
+        self.progress = progress or TrainingProgress()
+        self._epsilon_after = epsilon_after
+        self._progress_bar = progress_bar
+        self._bar: Any = None
+        self._started = 0.0
+
+    @property
+    def records(self) -> list[EpochRecord]:
+        return self.progress.records
+
+    def on_epoch(self, listener: EpochListener) -> EpochListener:
+        return self.progress.on_epoch(listener)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        epochs = int(self.params.get("epochs") or 0)
+        if self._progress_bar:
+            self._bar = tf.keras.utils.Progbar(
+                epochs, unit_name="epoch", stateful_metrics=["loss", "val_accuracy", "ε"]
+            )
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = logs or {}
+        epsilon, delta, accountant, sampling = self._epsilon_after(epoch + 1)
+        record = EpochRecord(
+            epoch=epoch + 1, epochs=int(self.params.get("epochs") or 0),
+            loss=_metric(logs, "loss"), accuracy=_metric(logs, "accuracy"),
+            val_loss=_metric(logs, "val_loss"), val_accuracy=_metric(logs, "val_accuracy"),
+            epsilon=epsilon, delta=delta, accountant=accountant, sampling=sampling,
+            seconds=time.perf_counter() - self._started,
+        )  # fmt: skip
+        self.progress.add(record)
+        if self._bar is not None:
+            shown = [("loss", record.loss), ("val_accuracy", record.val_accuracy), ("ε", epsilon)]
+            self._bar.update(epoch + 1, values=[(k, v) for k, v in shown if v is not None])
