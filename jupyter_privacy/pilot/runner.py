@@ -1,0 +1,131 @@
+"""Run the pilot's template notebooks in order with papermill, then gate the result.
+
+At the first failing cell the run stops and names the notebook, the cell and the error. Each step's
+time is printed. After the steps: the ledger-integrity gate and the raw-data scan run over everything
+in the output folder, and `verdict.json` and `index.html` are written.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jupyter_privacy.core.errors import PrivacyError
+from jupyter_privacy.core.ledger import open_ledger
+from jupyter_privacy.core.reports.gates import ledger_gate
+from jupyter_privacy.core.reports.verdict import GateResult
+from jupyter_privacy.core.templates import Template, list_templates
+from jupyter_privacy.pilot.gates import load_gates
+from jupyter_privacy.pilot.parameters import parameters_for
+from jupyter_privacy.pilot.private_data import load_private_frame
+from jupyter_privacy.pilot.scan import raw_data_gate
+
+
+class StepFailedError(PrivacyError):
+    """A template notebook raised; the message names the notebook, the cell and the error."""
+
+    code = "pilot_step_failed"
+
+
+@dataclass(frozen=True)
+class StepResult:
+    name: str
+    notebook: str  # path of the executed notebook, relative to the output folder
+    seconds: float
+    ok: bool
+    error: str = ""
+
+
+@dataclass
+class PilotResult:
+    out_dir: Path
+    steps: list[StepResult] = field(default_factory=list)
+    gates: list[tuple[str, GateResult]] = field(default_factory=list)
+    failure: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return not self.failure and all(r.passed for _, r in self.gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "out_dir": str(self.out_dir),
+            "failure": self.failure,
+            "steps": [asdict(s) for s in self.steps],
+            "gates": [{"step": step, **g.to_dict()} for step, g in self.gates],
+        }
+
+
+def run_pilot(
+    out_dir: str | Path,
+    parameters: dict[str, Any],
+    *,
+    ledger_url: str,
+    templates: Sequence[Template] | None = None,
+    templates_folder: str | Path | None = None,
+    kernel_name: str | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> PilotResult:
+    """Execute every template in name order into `out_dir`; never raises for a failing step."""
+    import papermill
+
+    say = echo or (lambda text: print(text, file=sys.stderr, flush=True))
+    out = Path(out_dir).resolve()
+    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    chosen = list(templates if templates is not None else list_templates(templates_folder))
+    result = PilotResult(out_dir=out)
+    runner_values = {"out_dir": str(out), "ledger_url": ledger_url}
+    for index, template in enumerate(chosen, start=1):
+        values = parameters_for(template, {**parameters, **runner_values})
+        executed = out / "notebooks" / template.filename
+        say(f"[{index}/{len(chosen)}] {template.name} …")
+        start = time.perf_counter()
+        try:
+            papermill.execute_notebook(
+                str(template_path_of(template, templates_folder)), str(executed),
+                parameters=values, kernel_name=kernel_name, cwd=str(out),
+                progress_bar=False, log_output=False,
+            )  # fmt: skip
+        except papermill.PapermillExecutionError as error:
+            seconds = time.perf_counter() - start
+            message = (
+                f"step {template.name} failed in cell {error.cell_index} "
+                f"(execution {error.exec_count}): {error.ename}: {error.evalue.strip()}; "
+                f"see {executed.relative_to(out)}"
+            )
+            result.steps.append(StepResult(template.name, str(executed.relative_to(out)),
+                                           seconds, False, message))  # fmt: skip
+            result.failure = message
+            say(f"      FAILED after {seconds:.1f} s: {message}")
+            break
+        seconds = time.perf_counter() - start
+        result.steps.append(
+            StepResult(template.name, str(executed.relative_to(out)), seconds, True)
+        )
+        say(f"      done in {seconds:.1f} s")
+    result.gates = load_gates(out)
+    with open_ledger(ledger_url) as ledger:
+        result.gates.append(("runner", ledger_gate(ledger)))
+    try:
+        private = load_private_frame(parameters.get("data_path"))
+        result.gates.append(("runner", raw_data_gate(private, out)))
+    except PrivacyError as error:
+        result.gates.append(("runner", GateResult("no_raw_data", False, None, 0,
+                                                  f"cannot scan for raw data: {error.message}")))  # fmt: skip
+    (out / "verdict.json").write_text(json.dumps(result.to_dict(), indent=2, default=str) + "\n")
+    from jupyter_privacy.pilot.report import write_index
+
+    write_index(result, ledger_url)
+    return result
+
+
+def template_path_of(template: Template, folder: str | Path | None) -> Path:
+    from jupyter_privacy.core.templates import templates_dir
+
+    return templates_dir(folder) / template.filename
