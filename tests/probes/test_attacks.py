@@ -103,3 +103,14 @@ def test_a_model_must_return_one_loss_per_example() -> None:
 
     with pytest.raises(InvalidParameterError, match="one loss per example"):
         probe_model(batch_mean, (np.zeros((3, 1)), [0, 1, 0]), (np.zeros((2, 1)), [0, 1]))
+
+
+def test_keras_adapter_names_the_extra_when_tensorflow_is_missing(monkeypatch: Any) -> None:
+    import sys
+
+    from jupyter_privacy.core.errors import MissingExtraError
+    from jupyter_privacy.core.probes.keras import keras_losses
+
+    monkeypatch.setitem(sys.modules, "tensorflow", None)
+    with pytest.raises(MissingExtraError, match=r'pip install "jupyter-privacy\[tf\]"'):
+        keras_losses(object())

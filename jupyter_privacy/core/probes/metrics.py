@@ -126,10 +126,13 @@ def empirical_epsilon(
         tpr_lo, tpr_hi = clopper_pearson(true_pos, n_m, alpha)
         fpr_lo, fpr_hi = clopper_pearson(false_pos, n_n, alpha)
         lower = epsilon_from_rates(tpr_lo, fpr_hi, delta)
-        if best is None or lower > best.lower:
-            tpr, fpr = true_pos / n_m, false_pos / n_n
+        tpr, fpr = true_pos / n_m, false_pos / n_n
+        estimate = epsilon_from_rates(tpr, fpr, delta)
+        # Ties (typically all zero) go to a threshold with a finite point estimate.
+        better_tie = best is not None and lower == best.lower and math.isinf(best.estimate)
+        if best is None or lower > best.lower or (better_tie and not math.isinf(estimate)):
             best = EpsilonBound(
-                estimate=epsilon_from_rates(tpr, fpr, delta),
+                estimate=estimate,
                 lower=lower,
                 upper=epsilon_from_rates(tpr_hi, fpr_lo, delta),
                 confidence=confidence,
