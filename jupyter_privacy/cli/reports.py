@@ -275,9 +275,9 @@ def _card_build(args: argparse.Namespace) -> int:
     )  # fmt: skip
     if args.budget:
         with open_ledger(args.ledger) as ledger:
-            card = build_card(meta, ledger=ledger, budget=args.budget, **options)  # type: ignore[arg-type]
+            card = build_card(meta, ledger=ledger, budget=args.budget, **options)
     else:
-        card = build_card(meta, **options)  # type: ignore[arg-type]
+        card = build_card(meta, **options)
     paths = card.write(args.out)
     if args.json:
         print_json({"files": {k: str(v) for k, v in paths.items()},
@@ -324,9 +324,9 @@ def _check(args: argparse.Namespace) -> int:
         threat_model is not None and threat_model.max_epsilon() is not None)  # fmt: skip
     if wants_ledger:
         with open_ledger(args.ledger) as ledger:
-            results = collect_gates(ledger=ledger, **options)  # type: ignore[arg-type]
+            results = collect_gates(ledger=ledger, **options)
     else:
-        results = collect_gates(**options)  # type: ignore[arg-type]
+        results = collect_gates(**options)
     if not results:
         raise InvalidParameterError(
             "nothing to check: give --max-epsilon, --probe-report with --max-tpr-at-fpr/--max-auc, "

@@ -67,7 +67,8 @@ def loss_attack(
 def logit_confidence(losses: FloatArray) -> FloatArray:
     """log(p / (1 − p)) for p = exp(−loss): the scale on which LiRA's Gaussians fit well."""
     safe = np.maximum(losses, 1e-12)
-    return -safe - np.log(-np.expm1(-safe))
+    confidence: FloatArray = -safe - np.log(-np.expm1(-safe))
+    return confidence
 
 
 def lira_offline_scores(target_losses: FloatArray, reference_losses: FloatArray) -> FloatArray:
@@ -77,10 +78,14 @@ def lira_offline_scores(target_losses: FloatArray, reference_losses: FloatArray)
     mean = reference.mean(axis=0)
     if reference.shape[0] >= 8:
         std = np.maximum(reference.std(axis=0, ddof=1), _MIN_REFERENCE_STD)
-    else:  # few reference models: one pooled deviation, as LiRA recommends
-        pooled = float(np.sqrt(np.mean((reference - mean) ** 2))) if reference.shape[0] > 1 else 0
-        std = np.full_like(mean, max(pooled, float(reference.std()), _MIN_REFERENCE_STD))
-    return (target - mean) / std
+    elif reference.shape[0] > 1:  # few reference models: one pooled deviation, as LiRA advises
+        pooled = float(np.sqrt(np.mean((reference - mean) ** 2) * reference.shape[0]
+                               / (reference.shape[0] - 1)))  # fmt: skip
+        std = np.full_like(mean, max(pooled, _MIN_REFERENCE_STD))
+    else:  # one reference model: a plain difference (difficulty-calibrated loss)
+        std = np.ones_like(mean)
+    scores: FloatArray = (target - mean) / std
+    return scores
 
 
 def calibrated_attack(

@@ -118,7 +118,8 @@ def probability_losses(predict_proba: Callable[[Any], Any]) -> LossFunction:
                 "labels; expected (examples, classes)"
             )
         true_class = probabilities[np.arange(labels.shape[0]), labels]
-        return -np.log(np.clip(true_class, _MIN_PROBABILITY, 1.0))
+        losses: FloatArray = -np.log(np.clip(true_class, _MIN_PROBABILITY, 1.0))
+        return losses
 
     return losses
 

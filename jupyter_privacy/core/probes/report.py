@@ -81,7 +81,7 @@ class ProbeReport:
             return cls(
                 attack=data["attack"], n_members=data["n_members"],
                 n_non_members=data["n_non_members"], auc=data["auc"],
-                auc_interval=tuple(data["auc_interval"]),  # type: ignore[arg-type]
+                auc_interval=tuple(data["auc_interval"]),
                 advantage=data["advantage"], tpr_at_fpr=entries,
                 empirical_epsilon=data["empirical_epsilon"], ceiling=data.get("ceiling"),
                 seed=data["seed"], roc=data["roc"], notes=tuple(data.get("notes", ())),
