@@ -78,6 +78,7 @@ def test_negative_epsilon_is_an_argument_error(base):
     assert info.value.code == 2
 
 
+@pytest.mark.slow
 def test_executable_runs(base, cli_env):
     done = subprocess.run(
         [sys.executable, "-m", "jupyter_privacy.cli", *base, "--epsilon", "0.2", "--json",

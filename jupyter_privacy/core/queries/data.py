@@ -1,7 +1,7 @@
 """Load a private table's data and check its public declarations (bounds, keys, imputation).
 
 Data from pandas, polars, CSV or Parquet become one polars frame; declared numeric columns are cast to
-Float64. OpenDP receives a Parquet scan rather than the in-memory frame: handing it a 10-million-row
+Float64. OpenDP receives a file scan rather than the in-memory frame: handing it a 10-million-row
 frame serialises every value (seconds), a scan costs milliseconds. The frame is spilled once, into a
 private temporary folder (mode 0700) removed when the table is garbage-collected or Python exits.
 """
@@ -157,17 +157,21 @@ def prepare_frame(frame: pl.DataFrame, bounds: dict[str, tuple[float, float]]) -
 
 
 class Spill:
-    """The frame written once to Parquet in a private temp folder, scanned for each query."""
+    """The frame written once to Arrow IPC in a private temp folder, scanned for each query.
+
+    IPC rather than Parquet: writing costs more (0.6 s against 0.2 s at 10M rows) but every query
+    then reads it about twice as fast (0.09 s against 0.18 s), as fast as polars' own in-memory scan.
+    """
 
     def __init__(self, frame: pl.DataFrame) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="jupyter-privacy-"))
         os.chmod(self.folder, 0o700)
-        self.path = self.folder / "data.parquet"
+        self.path = self.folder / "data.arrow"
         self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
-        frame.write_parquet(self.path, statistics=False)
+        frame.write_ipc(self.path)
 
     def scan(self) -> pl.LazyFrame:
-        return pl.scan_parquet(self.path)
+        return pl.scan_ipc(self.path)
 
     def remove(self) -> None:
         self._cleanup()
