@@ -16,7 +16,7 @@ from typing import Any
 import opendp.prelude as dp
 import polars as pl
 from opendp.accuracy import summarize_polars_measurement
-from opendp.extras.polars import _lazyframe_domain_from_schema
+from opendp.extras.polars import Margin, _lazyframe_domain_from_schema, dp_len
 from opendp.mod import OpenDPException
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
@@ -65,16 +65,16 @@ def _expressions(agg: Aggregate, info: TableInfo, scales: dict[str, float] | Non
         return None if scales is None else scales[name]
 
     if agg.kind == "count":
-        return [dp.len(scale=scale(agg.name), signed=True).alias(agg.name)]
+        return [dp_len(scale=scale(agg.name), signed=True).alias(agg.name)]
     assert agg.column is not None
     bounds, fill = info.bounds[agg.column], info.impute[agg.column]
-    col = pl.col(agg.column).fill_nan(fill).fill_null(fill)
+    col: Any = pl.col(agg.column).fill_nan(fill).fill_null(fill)  # `.dp` is OpenDP's namespace
     if agg.kind == "sum":
         return [col.dp.sum(bounds, scale=scale(agg.name)).alias(agg.name)]
     if agg.kind == "mean":  # OpenDP's dp.mean is exactly this sum and length, released together
         return [
             col.dp.sum(bounds, scale=scale(agg.name + SUM_SUFFIX)).alias(agg.name + SUM_SUFFIX),
-            dp.len(scale=scale(agg.name + COUNT_SUFFIX), signed=True).alias(
+            dp_len(scale=scale(agg.name + COUNT_SUFFIX), signed=True).alias(
                 agg.name + COUNT_SUFFIX
             ),
         ]
@@ -115,9 +115,9 @@ def build_plan(
 
 def _domain(spec: QuerySpec, info: TableInfo, *, keys_public: bool) -> Any:
     domain = _lazyframe_domain_from_schema(pl.Schema(info.schema))
-    domain = dp.with_margin(domain, dp.polars.Margin(by=[], max_length=info.max_rows))
+    domain = dp.with_margin(domain, Margin(by=[], max_length=info.max_rows))
     if spec.group_by:
-        margin = dp.polars.Margin(
+        margin = Margin(
             by=list(spec.group_by),
             max_length=info.max_rows,
             max_groups=info.max_groups,
@@ -129,7 +129,7 @@ def _domain(spec: QuerySpec, info: TableInfo, *, keys_public: bool) -> Any:
 
 def _make(domain: Any, measure: Any, plan: pl.LazyFrame, *, scale: float | None = None,
           threshold: int | None = None, d_in: int) -> tuple[Any, float]:  # fmt: skip
-    measurement = dp.m.make_private_lazyframe(
+    measurement: Any = dp.m.make_private_lazyframe(
         domain, dp.symmetric_distance(), measure, plan, global_scale=scale, threshold=threshold
     )
     loss = measurement.map(d_in)
@@ -186,7 +186,8 @@ def calibrate(
         def fits(t: int) -> bool:
             return bool(_make_delta(domain, approx, final_plan, t, d_in) < delta)
 
-        threshold = int(dp.binary_search(fits, T=int))
+        search: Any = dp.binary_search  # typed for floats; OpenDP searches integers with T=int
+        threshold = int(search(fits, T=int))
         measurement, loss = _make(domain, approx, final_plan, threshold=threshold, d_in=d_in)
         if loss > epsilon:  # pragma: no cover - the calibrated scales already fit
             raise InvalidParameterError("could not fit the query within its ε; raise epsilon")
@@ -196,7 +197,7 @@ def calibrate(
 
 
 def _make_delta(domain: Any, measure: Any, plan: pl.LazyFrame, threshold: int, d_in: int) -> float:
-    measurement = dp.m.make_private_lazyframe(
+    measurement: Any = dp.m.make_private_lazyframe(
         domain, dp.symmetric_distance(), measure, plan, threshold=threshold
     )
     return float(measurement.map(d_in)[1])
@@ -220,10 +221,13 @@ def statistics(calibrated: Calibrated, alpha: float) -> tuple[Statistic, ...]:
         for row in summary.iter_rows(named=True)
     }
     result = []
+    parts: tuple[NoiseComponent, ...]
     for agg, share in zip(calibrated.spec.aggregates, calibrated.epsilon_split, strict=True):
         if agg.kind == "mean":
-            parts = (rows[agg.name + SUM_SUFFIX], rows[agg.name + COUNT_SUFFIX])
-            parts = (replace(parts[0], label="sum"), replace(parts[1], label="count"))
+            parts = (
+                replace(rows[agg.name + SUM_SUFFIX], label="sum"),
+                replace(rows[agg.name + COUNT_SUFFIX], label="count"),
+            )
         else:
             parts = (replace(rows[agg.name], label=agg.kind),)
         result.append(Statistic(agg.name, agg.kind, agg.column, share, parts))
@@ -233,6 +237,7 @@ def statistics(calibrated: Calibrated, alpha: float) -> tuple[Statistic, ...]:
 def run(calibrated: Calibrated, data: pl.LazyFrame) -> pl.DataFrame:
     """Invoke the OpenDP measurement on the data: the only place noise is drawn."""
     try:
-        return calibrated.measurement(data).collect()
+        frame: pl.DataFrame = calibrated.measurement(data).collect()
+        return frame
     except OpenDPException as error:
         raise _explain(error) from None

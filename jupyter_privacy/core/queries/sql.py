@@ -177,7 +177,8 @@ def where_to_polars(node: exp.Expression) -> pl.Expr:
         if not values or node.args.get("query") is not None:
             raise unsupported("IN without a list of constants")
         column = _operand(node.this)  # OpenDP 0.16 plans accept ==/| but not is_in
-        return functools.reduce(operator.or_, (column == value for value in values))
+        either: pl.Expr = functools.reduce(operator.or_, (column == value for value in values))
+        return either
     if isinstance(node, exp.Between):
         column = _operand(node.this)  # OpenDP 0.16 plans accept comparisons, not is_between
         return (column >= _operand(node.args["low"])) & (column <= _operand(node.args["high"]))

@@ -255,7 +255,7 @@ class PrivateTable:
     def _contributions(self) -> int:
         if self.max_contributions is not None:
             return self.max_contributions
-        return self._budget_record().max_contributions
+        return int(self._budget_record().max_contributions)
 
     def _privacy_unit(self) -> str:
         unit = self._budget_record().privacy_unit
