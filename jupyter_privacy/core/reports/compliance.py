@@ -245,22 +245,14 @@ class Checklist:
         return [i for i in self.items if i["market"] == market["market"]]
 
 
-_HEADERS = [
-    "id",
-    "answer",
-    "status",
-    "category",
-    "law",
-    "what to do",
-    "confidence",
-    "as of",
-    "sources",
-]
+_HEADERS = ["id", "answer", "status", "category", "law", "what to do", "effective", "confidence",
+            "as of", "sources"]  # fmt: skip
 
 
 def _rows(items: list[dict[str, Any]]) -> list[list[str]]:
     return [[i["id"], i["answer"] + (f" ({i['note']})" if i.get("note") else ""), i["status"],
-             i["category"], i["law"], i["text"], i["confidence"], i["as_of"], ", ".join(i["sources"])]
+             i["category"], i["law"], i["text"], i.get("effective_note") or i["effective"] or "-",
+             i["confidence"], i["as_of"], ", ".join(i["sources"]) or "-"]
             for i in items]  # fmt: skip
 
 
