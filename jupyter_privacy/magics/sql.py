@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import warnings
 from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, magics_class
 from traitlets import Float, Unicode
 
 from jupyter_privacy.core.config import load_settings
-from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.ledger.provenance import current_origin
 from jupyter_privacy.core.queries import PrivateTable, parse_sql
 from jupyter_privacy.magics.errors import user_errors_as_usage
@@ -62,7 +64,7 @@ def run_dp_sql(
     line: str, cell: str, namespace: dict[str, Any], defaults: dict[str, Any], origin: str | None
 ) -> Any:
     """Parse and run one `%%dp_sql` cell; returns the release or preview (testable without a shell)."""
-    args = dp_sql_parser().parse_args(line.split())
+    args = dp_sql_parser().parse_args(shlex.split(line))
     parsed = parse_sql(cell)
     table = namespace.get(parsed.table)
     if not isinstance(table, PrivateTable):
@@ -116,7 +118,12 @@ class DPMagics(Magics):
 
     def __init__(self, shell: Any = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        for name, value in settings_defaults().items():
+        try:
+            seeded = settings_defaults()
+        except PrivacyError as error:  # a broken pyproject.toml must not break %load_ext
+            warnings.warn(f"%%dp_sql defaults not loaded: {error.message}", stacklevel=2)
+            seeded = {}
+        for name, value in seeded.items():
             if name not in self._explicitly_configured():
                 setattr(self, name, value)
 
