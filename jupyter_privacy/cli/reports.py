@@ -302,9 +302,26 @@ def _register_check(sub: Any) -> None:
     check.add_argument(
         "--checklist", metavar="FILE", help="checklist status JSON: binding items answered"
     )
+    check.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
+                       help="a measured utility metric for the threat model's utility criteria")  # fmt: skip
     _add_limits(check)
     add_common(check)
     check.set_defaults(handler=_check)
+
+
+def _metrics(pairs: list[str]) -> dict[str, float]:
+    from jupyter_privacy.core.errors import InvalidParameterError
+
+    measured = {}
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            measured[name.strip()] = float(value)
+        except ValueError:
+            raise InvalidParameterError(
+                f"--metric {pair!r}: write NAME=NUMBER, e.g. accuracy=0.83"
+            ) from None
+    return measured
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -319,6 +336,7 @@ def _check(args: argparse.Namespace) -> int:
         probe_reports=[ProbeReport.load(p) for p in args.probe_report], probe_limits=_limits(args),
         threat_model=threat_model,
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
+        metrics=_metrics(args.metric),
     )  # fmt: skip
     wants_ledger = args.ledger or args.budget or args.max_epsilon is not None or (
         threat_model is not None and threat_model.max_epsilon() is not None)  # fmt: skip

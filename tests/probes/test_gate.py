@@ -47,6 +47,16 @@ def test_gate_passes_on_a_model_that_did_not_see_the_members(
     assert "within" in results[0].reason
 
 
+def test_advantage_limit(digits_split: Any, overfit_model: Any) -> None:
+    report = probe_model(overfit_model, digits_split.members, digits_split.non_members)
+    (result,) = probe_gate(report, [ProbeLimit("advantage", 0.2)])
+    assert not result.passed and result.gate == "mia_advantage"
+    (result,) = probe_gate(report, [ProbeLimit("advantage", 0.99)])
+    assert result.passed
+    with pytest.raises(InvalidParameterError, match="use tpr_at_fpr, auc or advantage"):
+        ProbeLimit("precision", 0.5)
+
+
 def test_unmeasurable_fpr_fails_with_what_to_do() -> None:
     rng = np.random.default_rng(1)
     report = loss_attack(rng.exponential(1, 200), rng.exponential(1, 200))

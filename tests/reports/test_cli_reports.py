@@ -187,3 +187,37 @@ def test_card_needs_a_guarantee(capsys: Any, tmp_path: Path) -> None:
     code, _, err = run(capsys, "card", "build", "--meta", str(meta), "--epsilon", "1",
                        "--out", str(tmp_path / "o"))  # fmt: skip
     assert code == 2 and "--epsilon needs --accountant" in err
+
+
+def test_check_takes_every_threshold_from_the_threat_model(
+    capsys: Any, ledger_url: str, tmp_path: Path, loss_files: dict[str, Path]
+) -> None:
+    with open_ledger(ledger_url) as ledger:
+        ledger.create_budget("model", 5.0, 1e-5)
+        ledger.spend("model", 2.0, description="training")
+    model = tmp_path / "tm.yaml"
+    run(capsys, "threat-model", "init", str(model))
+    model.write_text(model.read_text().replace("max: 0.02", "max: 0.05"))
+    probe = tmp_path / "probe.json"
+    run(capsys, "probe", "--members", str(loss_files["same_members"]), "--non-members",
+        str(loss_files["same_non_members"]), "--out", str(probe))  # fmt: skip
+    base = [
+        "check",
+        "--threat-model",
+        str(model),
+        "--probe-report",
+        str(probe),
+        "--ledger",
+        ledger_url,
+    ]
+    code, out, _ = run(capsys, *base, "--metric", "accuracy=0.81", "--json")
+    gates = {g["gate"]: g["passed"] for g in json.loads(out)["gates"]}
+    assert code == 0, out
+    assert gates == {"ledger_integrity": True, "epsilon[model]": True, "mia_tpr_at_fpr@1%": True,
+                     "mia_auc": True, "utility[accuracy]": True}  # fmt: skip
+    code, out, _ = run(capsys, *base, "--metric", "accuracy=0.5")
+    assert code == 1 and "FAIL  utility[accuracy]: accuracy 0.5 is below the minimum 0.7" in out
+    code, out, _ = run(capsys, *base)
+    assert code == 1 and "no measured value for 'accuracy'" in out
+    code, _, err = run(capsys, *base, "--metric", "accuracy=high")
+    assert code == 2 and "write NAME=NUMBER" in err

@@ -129,6 +129,7 @@ def test_card_from_ledger_writes_valid_artifacts(trained: Ledger, probe_report: 
     assert gates["mia_auc"]["passed"] and gates["dp_claim_consistent"]["passed"]
     assert gates["epsilon[wage-model]"]["passed"] is False  # 4.0 spent > threat model's 3.0
     assert gates["checklist"]["passed"] is False
+    assert gates["utility[accuracy]"]["passed"] is False  # the example's placeholder 0.0 < 0.7
 
     kinds = [(c["kind"], c["change"]) for c in privacy["privacy_changelog"]]
     assert kinds[0] == ("budget", "budget created: ε 4, δ 1e-05")

@@ -26,9 +26,9 @@ class ProbeLimit:
     fpr: float | None = None
 
     def __post_init__(self) -> None:
-        if self.metric not in ("tpr_at_fpr", "auc"):
+        if self.metric not in ("tpr_at_fpr", "auc", "advantage"):
             raise InvalidParameterError(
-                f"unknown probe metric {self.metric!r}; use tpr_at_fpr or auc"
+                f"unknown probe metric {self.metric!r}; use tpr_at_fpr, auc or advantage"
             )
         if not 0 <= self.maximum <= 1 or math.isnan(self.maximum):
             raise InvalidParameterError(
@@ -62,6 +62,8 @@ def probe_gate(report: ProbeReport, limits: Iterable[ProbeLimit]) -> list[GateRe
     for limit in limits:
         if limit.metric == "auc":
             results.append(_auc_result(report, limit.maximum))
+        elif limit.metric == "advantage":
+            results.append(_advantage_result(report, limit.maximum))
         else:
             assert limit.fpr is not None
             results.append(_tpr_result(report, limit.fpr, limit.maximum))
@@ -76,6 +78,15 @@ def _auc_result(report: ProbeReport, maximum: float) -> GateResult:
     return GateResult(
         "mia_auc", passed, round(report.auc, 4), maximum,
         f"attack AUC {report.auc:.3f} is {verb} the limit {maximum:g} ({report.attack})",
+    )  # fmt: skip
+
+
+def _advantage_result(report: ProbeReport, maximum: float) -> GateResult:
+    passed = report.advantage <= maximum
+    verb = "within" if passed else "above"
+    return GateResult(
+        "mia_advantage", passed, round(report.advantage, 4), maximum,
+        f"attacker advantage {report.advantage:.3f} is {verb} the limit {maximum:g} ({report.attack})",
     )  # fmt: skip
 
 

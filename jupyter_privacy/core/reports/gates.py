@@ -55,6 +55,20 @@ def checklist_gate(status: dict[str, Any]) -> GateResult:
     )  # fmt: skip
 
 
+def utility_gate(name: str, minimum: float, measured: dict[str, float]) -> GateResult:
+    if name not in measured:
+        return GateResult(
+            f"utility[{name}]", False, None, minimum,
+            f"no measured value for '{name}': pass it (CLI: --metric '{name}=VALUE'; card: a "
+            f"metric of type '{name}') so the threat model's utility criterion can be checked",
+        )  # fmt: skip
+    value = measured[name]
+    passed = value >= minimum
+    verb = "meets" if passed else "is below"
+    return GateResult(f"utility[{name}]", passed, value, minimum,
+                      f"{name} {value:g} {verb} the minimum {minimum:g}")  # fmt: skip
+
+
 def collect_gates(
     *,
     ledger: Ledger | None = None,
@@ -64,6 +78,7 @@ def collect_gates(
     probe_limits: Sequence[ProbeLimit] = (),
     threat_model: ThreatModel | None = None,
     checklist_status: dict[str, Any] | None = None,
+    metrics: dict[str, float] | None = None,
 ) -> list[GateResult]:
     """Every applicable gate; thresholds from the threat model add to those given directly."""
     limits = list(probe_limits)
@@ -83,6 +98,10 @@ def collect_gates(
                                           "the ledger has no budgets to check against the ε target"))  # fmt: skip
     for report in probe_reports:
         results += probe_gate(report, limits)
+    if threat_model is not None:
+        measured = metrics or {}
+        results += [utility_gate(name, minimum, measured)
+                    for name, minimum in threat_model.utility_minimums().items()]  # fmt: skip
     if checklist_status is not None:
         results.append(checklist_gate(checklist_status))
     return results

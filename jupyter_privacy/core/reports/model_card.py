@@ -272,6 +272,7 @@ def build_card(
     gates = collect_gates(
         ledger=ledger if budget else None, budgets=[budget] if budget else [],
         probe_reports=reports, threat_model=threat_model, checklist_status=checklist_status,
+        metrics={str(m["type"]): float(m["value"]) for m in meta.get("metrics", [])},
     )  # fmt: skip
     return ModelCard(
         meta=meta, guarantee=guarantee, budget=document, probes=reports, gates=gates,

@@ -96,7 +96,13 @@ class ThreatModel:
                 limits.append(ProbeLimit("tpr_at_fpr", c["max"], c["fpr"]))
             elif c["metric"] == "mia_auc":
                 limits.append(ProbeLimit("auc", c["max"]))
+            elif c["metric"] == "mia_advantage":
+                limits.append(ProbeLimit("advantage", c["max"]))
         return limits
+
+    def utility_minimums(self) -> dict[str, float]:
+        """Utility criteria by metric name, e.g. {"accuracy": 0.7}."""
+        return {c["name"]: c["min"] for c in self.criteria if c["metric"] == "utility"}
 
     def max_epsilon(self) -> float | None:
         values = [c["max"] for c in self.criteria if c["metric"] == "epsilon"]
