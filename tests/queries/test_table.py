@@ -236,3 +236,10 @@ def test_pandas_output(make_table):
 def test_where_filters_run_inside_opendp(make_table, frame, where, expected):
     release = make_table().count(epsilon=5.0, where=where)
     assert abs(release.value - int(expected(frame).sum())) < 15  # scale 0.2
+
+
+def test_pandas_category_columns_group_like_strings(make_table, frame):
+    data = frame.assign(region=frame.region.astype("category"))
+    release = make_table(data).group_by("region").count(epsilon=5.0)
+    truth = frame.groupby("region").size()
+    assert all(abs(v.value - truth[v.group[0]]) < 15 for v in release.values)

@@ -146,14 +146,18 @@ def _require_column(column: str, known: set[str], what: str) -> None:
 
 
 def prepare_frame(frame: pl.DataFrame, bounds: dict[str, tuple[float, float]]) -> pl.DataFrame:
-    """Cast declared numeric columns to Float64 (the Laplace mechanism then works on floats)."""
+    """Declared numeric columns become Float64 (Laplace on floats), categoricals become strings."""
     for column in bounds:
         if not isinstance(frame.schema[column], NUMERIC_KINDS):
             raise InvalidParameterError(
                 f"column {column!r} is {frame.schema[column]}, not numeric; bounds (and SUM, AVG, "
                 "quantiles) need a numeric column"
             )
-    return frame.with_columns(pl.col(c).cast(pl.Float64) for c in bounds)
+    categorical = [c for c, t in frame.schema.items() if isinstance(t, pl.Categorical)]
+    return frame.with_columns(  # OpenDP refuses Categorical (its codes follow the data's order)
+        *(pl.col(c).cast(pl.Float64) for c in bounds),
+        *(pl.col(c).cast(pl.String) for c in categorical if c not in bounds),
+    )
 
 
 class Spill:
