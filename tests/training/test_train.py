@@ -166,3 +166,15 @@ def test_subclassed_model_is_a_clear_error(digits, module_ledger):
             Custom(), x, y, budget="models", ledger=module_ledger, noise_multiplier=1.0,
             progress_bar=False,
         )  # fmt: skip
+
+
+def test_poisson_accounting_is_opt_in_and_warns(digits, module_ledger):
+    (x, y), _ = digits
+    with pytest.warns(UserWarning, match="Poisson sampling, but training uses shuffled"):
+        result = train_dp_sgd(
+            mlp(), x[:256], y[:256], budget="models", ledger=module_ledger, epochs=1,
+            noise_multiplier=2.0, delta=1e-5, sampling="poisson", progress_bar=False,
+        )  # fmt: skip
+    details = result.release.details
+    assert details["sampling"] == "poisson"
+    assert result.release.epsilon < details["epsilon_by_accountant"]["rdp/shuffle"]
