@@ -38,7 +38,10 @@ def run_dp_epsilon(line: str, namespace: dict[str, Any] | None = None) -> str:
     """Parse and run one `%dp_epsilon` line; returns the text to show (testable without a shell)."""
     tokens = shlex.split(line)
     verb = tokens.pop(0) if tokens and tokens[0] in _VERBS else "epsilon"
-    args = _parser(verb).parse_args(tokens)
+    parser = _parser(verb)
+    if "-h" in tokens or "--help" in tokens:
+        return parser.format_help()
+    args = parser.parse_args(tokens)
     compute, render = _VERBS[verb]
     result = compute(args)
     if args.output and namespace is not None:

@@ -77,6 +77,7 @@ def test_magic_shares_the_words_and_keeps_output():
     assert namespace["eps"]["results"][0]["accountant"] == "rdp"
     noise = run_dp_epsilon(f"noise --target-epsilon 3 {MNIST}")
     assert noise.startswith("noise multiplier σ = 1.01")
+    assert "--target-epsilon" in run_dp_epsilon("epochs --help")
 
 
 def test_magic_errors_are_one_line_usage_errors():
