@@ -21,6 +21,7 @@ from jupyter_privacy.core.ledger import open_ledger  # noqa: E402
 from jupyter_privacy.core.training import (  # noqa: E402
     FAST_CLIPPING,
     VECTORIZED_OPTIMIZER,
+    EpochRecord,
     TrainingProgress,
     data_fingerprint,
     train_dp_sgd,
@@ -170,11 +171,16 @@ def test_subclassed_model_is_a_clear_error(digits, module_ledger):
 
 def test_poisson_accounting_is_opt_in_and_warns(digits, module_ledger):
     (x, y), _ = digits
+    progress = TrainingProgress()  # reused from an earlier run: only this run's epochs count
+    progress.add(EpochRecord(1, 1, 0.5, 0.9, None, None, 1.0, 1e-5, "rdp", "shuffle", 0.1))
     with pytest.warns(UserWarning, match="Poisson sampling, but training uses shuffled"):
         result = train_dp_sgd(
             mlp(), x[:256], y[:256], budget="models", ledger=module_ledger, epochs=1,
-            noise_multiplier=2.0, delta=1e-5, sampling="poisson", progress_bar=False,
+            noise_multiplier=2.0, delta=1e-5, sampling="poisson", progress=progress,
+            progress_bar=False,
         )  # fmt: skip
+    assert len(result.records) == 1 and len(progress.records) == 2
+    assert result.release.value["epochs_completed"] == 1
     details = result.release.details
     assert details["sampling"] == "poisson"
     assert result.release.epsilon < details["epsilon_by_accountant"]["rdp/shuffle"]

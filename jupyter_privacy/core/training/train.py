@@ -177,6 +177,10 @@ def train_dp_sgd(
     does; ``poisson`` gives the smaller, commonly quoted ε but the pipeline does not Poisson-sample.
     δ defaults to the largest power of ten ≤ 1/(10·n).
     """
+    if not hasattr(x, "__len__") or not hasattr(y, "__len__"):
+        raise InvalidParameterError(
+            "x and y must be arrays (numpy or lists) so the dataset size n is known for accounting"
+        )
     n = len(x)
     if len(y) != n:
         raise InvalidParameterError(f"x has {n} rows but y has {len(y)}; give one label per row")
@@ -205,6 +209,7 @@ def train_dp_sgd(
         if dp.path != "fast_gradient_clipping" and fast_clipping:
             warnings.warn(dp.reason, stacklevel=2)
         tracker = progress or TrainingProgress()
+        first_record = len(tracker.records)
         if on_epoch is not None:
             tracker.on_epoch(on_epoch)
         callback = _callback(plan, tracker, progress_bar)
@@ -212,13 +217,14 @@ def train_dp_sgd(
             x, y, batch_size=plan.batch_size, epochs=plan.epochs, shuffle=True,
             validation_data=validation_data, callbacks=[callback], verbose=0,
         )  # fmt: skip
-        release = _record(opened, budget, plan, dp.path, tracker, fingerprint, description)
+        records = tracker.records[first_record:]
+        release = _record(opened, budget, plan, dp.path, records, fingerprint, description)
     finally:
         if owns_ledger:
             opened.close()
     return TrainingResult(
         model=dp.model, path=dp.path, path_reason=dp.reason, plan=plan, epsilon=plan.planned,
-        release=release, records=list(tracker.records),
+        release=release, records=list(records),
     )  # fmt: skip
 
 
@@ -233,14 +239,14 @@ def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool)
 
 
 def _record(
-    ledger: Ledger, budget: str, plan: TrainingPlan, path: str, tracker: TrainingProgress,
+    ledger: Ledger, budget: str, plan: TrainingPlan, path: str, records: list[EpochRecord],
     fingerprint: str, description: str,
 ) -> Release:  # fmt: skip
     """The release is the trained model; its recorded value is the held-out metrics only (training
     loss is computed on private data without noise, so it is not part of the release)."""
-    last = tracker.latest
+    last = records[-1] if records else None
     value = {
-        "epochs_completed": len(tracker.records),
+        "epochs_completed": len(records),
         "val_accuracy": last.val_accuracy if last else None,
         "val_loss": last.val_loss if last else None,
     }
@@ -261,7 +267,7 @@ def _record(
         "training_path": path,
         "data_fingerprint": fingerprint,
         "epsilon_by_accountant": alternatives,
-        "per_epoch_epsilon": [r.epsilon for r in tracker.records],
+        "per_epoch_epsilon": [r.epsilon for r in records],
     }
     try:
         return ledger.spend(
