@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PILOT_OUT ?= build/pilot
 
-.PHONY: setup system-deps pilot test lab bench lint clean
+.PHONY: setup system-deps labextension pilot test lab bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,19 @@ $(STAMP): pyproject.toml
 system-deps:
 	bash scripts/ensure-system-deps.sh
 
-setup: $(STAMP) system-deps
+# The JupyterLab extension, built with the venv's jlpm and linked into the venv; offline after the
+# first npm install (jlpm is skipped while package.json and yarn.lock are unchanged).
+LABEXT_STAMP   := $(VENV)/.labextension-built
+LABEXT_SOURCES := $(wildcard labextension/src/*.ts labextension/style/*) labextension/package.json \
+                  labextension/yarn.lock labextension/tsconfig.json jupyter-config/server-config/jupyter_privacy.json
+
+$(LABEXT_STAMP): $(STAMP) $(LABEXT_SOURCES)
+	bash scripts/build-labextension.sh
+	touch $(LABEXT_STAMP)
+
+labextension: $(LABEXT_STAMP)
+
+setup: $(STAMP) system-deps labextension
 
 pilot: setup
 	bash scripts/foundation-pilot.sh $(PILOT_OUT)

@@ -5,6 +5,7 @@ set -euo pipefail
 # Add a line per need, e.g. "chromium chromium" or "pg_ctlcluster postgresql".
 needs=(
   "pg_ctlcluster postgresql"
+  "chromium chromium"
 )
 missing=()
 for line in "${needs[@]}"; do

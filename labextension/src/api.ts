@@ -115,3 +115,8 @@ export function formatNumber(value: number): string {
   }
   return value.toFixed(2);
 }
+
+/** δ is tiny: `1e-5` → "1.0e-5", and 0 stays "0". */
+export function formatDelta(value: number): string {
+  return value === 0 ? '0' : value.toExponential(1);
+}

@@ -12,6 +12,7 @@ import {
   IRelease,
   IVerifyReply,
   budgetPath,
+  formatDelta,
   formatNumber,
   requestAPI
 } from './api';
@@ -48,7 +49,7 @@ export class BudgetsPanel extends Widget {
   private _shown = new Map<string, number>();
   private _busy = false;
 
-  constructor(private readonly _intervalMs = 2000) {
+  constructor(private readonly _intervalMs = 1000) {
     super();
     this.id = PANEL_ID;
     this.addClass('jp-PrivacyPanel');
@@ -59,6 +60,10 @@ export class BudgetsPanel extends Widget {
   onAfterAttach(): void {
     void this.refresh(true);
     this._timer = window.setInterval(() => void this.refresh(false), this._intervalMs);
+  }
+
+  onAfterShow(): void {
+    void this.refresh(true);
   }
 
   onBeforeDetach(): void {
@@ -72,7 +77,7 @@ export class BudgetsPanel extends Widget {
 
   /** Fetch the budgets; re-render when they changed, when forced, or to re-check integrity. */
   async refresh(force: boolean): Promise<void> {
-    if (this._busy) {
+    if (this._busy || (!force && !this.isVisible)) {
       return;
     }
     this._busy = true;
@@ -102,7 +107,7 @@ export class BudgetsPanel extends Widget {
 
   private _render(reply: IBudgetsReply, details: IBudgetReply[]): void {
     const root = el('div', 'jp-PrivacyPanel-content');
-    root.appendChild(el('h2', 'jp-PrivacyPanel-title', 'Privacy budgets'));
+    root.appendChild(this._header());
     root.appendChild(this._integrity());
     const ledger = el('div', 'jp-PrivacyPanel-ledger', `Ledger: ${reply.ledger.url}`);
     root.appendChild(ledger);
@@ -111,6 +116,19 @@ export class BudgetsPanel extends Widget {
     }
     details.forEach(detail => root.appendChild(this._budget(detail)));
     this.node.replaceChildren(root);
+  }
+
+  private _header(): HTMLElement {
+    const header = el('div', 'jp-PrivacyPanel-header');
+    header.appendChild(el('h2', 'jp-PrivacyPanel-title', 'Privacy budgets'));
+    const button = el('button', 'jp-mod-styled jp-PrivacyPanel-refresh', 'Refresh');
+    button.title = 'Re-read the ledger and re-check its integrity';
+    button.onclick = () => {
+      this._lastVerify = 0;
+      void this.refresh(true);
+    };
+    header.appendChild(button);
+    return header;
   }
 
   private _integrity(): HTMLElement {
@@ -160,7 +178,7 @@ export class BudgetsPanel extends Widget {
     };
     add('ε spent / total', `${formatNumber(b.epsilon_spent)} / ${formatNumber(b.epsilon_total)}`, 'jp-PrivacyBudget-epsilon');
     add('ε remaining', formatNumber(b.epsilon_remaining), 'jp-PrivacyBudget-remaining');
-    add('δ spent / total', `${b.delta_spent.toExponential(1)} / ${b.delta_total.toExponential(1)}`, 'jp-PrivacyBudget-delta');
+    add('δ spent / total', `${formatDelta(b.delta_spent)} / ${formatDelta(b.delta_total)}`, 'jp-PrivacyBudget-delta');
     add('Privacy unit', `${b.privacy_unit} (≤ ${b.max_contributions} contribution(s))`, 'jp-PrivacyBudget-unit');
     add('Composition', b.composition, 'jp-PrivacyBudget-composition');
     card.appendChild(figures);
@@ -175,21 +193,20 @@ export class BudgetsPanel extends Widget {
       wrap.appendChild(el('div', 'jp-PrivacyBudget-empty', 'Nothing spent yet.'));
       return wrap;
     }
-    const table = el('table');
-    const head = el('tr');
-    ['Time', 'ε', 'Description', 'Notebook'].forEach(h => head.appendChild(el('th', '', h)));
-    table.appendChild(head);
+    const list = el('ol', 'jp-PrivacyRelease-list');
     detail.releases.forEach((r: IRelease) => {
-      const row = el('tr', 'jp-PrivacyRelease');
-      row.dataset.releaseId = String(r.id);
-      row.appendChild(el('td', '', new Date(r.created_at).toLocaleString()));
-      row.appendChild(el('td', 'jp-PrivacyRelease-epsilon', formatNumber(r.epsilon)));
-      row.appendChild(el('td', '', r.description || r.mechanism || '—'));
-      row.appendChild(el('td', '', r.notebook || r.origin));
-      row.title = `${r.mechanism} δ=${r.delta} by ${r.actor} (${r.origin})`;
-      table.appendChild(row);
+      const item = el('li', 'jp-PrivacyRelease');
+      item.dataset.releaseId = String(r.id);
+      const top = el('div', 'jp-PrivacyRelease-top');
+      top.appendChild(el('span', 'jp-PrivacyRelease-epsilon', `ε ${formatNumber(r.epsilon)}`));
+      top.appendChild(el('span', 'jp-PrivacyRelease-time', new Date(r.created_at).toLocaleString()));
+      item.appendChild(top);
+      item.appendChild(el('div', 'jp-PrivacyRelease-description', r.description || r.mechanism || '—'));
+      item.appendChild(el('div', 'jp-PrivacyRelease-notebook', r.notebook || r.origin));
+      item.title = `${r.mechanism || 'release'} #${r.id}, δ=${r.delta}, by ${r.actor} (${r.origin})`;
+      list.appendChild(item);
     });
-    wrap.appendChild(table);
+    wrap.appendChild(list);
     if (detail.releases.length < detail.paging.total) {
       const more = el('button', 'jp-mod-styled jp-PrivacyBudget-more', 'Show more');
       more.onclick = () => {
@@ -202,8 +219,9 @@ export class BudgetsPanel extends Widget {
   }
 
   private _renderError(error: unknown): void {
-    const box = el('div', 'jp-PrivacyPanel-error');
-    box.appendChild(el('h2', 'jp-PrivacyPanel-title', 'Privacy budgets'));
+    const box = el('div', 'jp-PrivacyPanel-content');
+    box.appendChild(this._header());
+    box.classList.add('jp-PrivacyPanel-error');
     const code = error instanceof ApiError ? ` (${error.code}, HTTP ${error.status})` : '';
     box.appendChild(el('strong', '', `The ledger cannot be read${code}:`));
     box.appendChild(el('p', 'jp-PrivacyPanel-errorMessage', String((error as Error).message ?? error)));

@@ -10,7 +10,7 @@ export class BudgetStatus extends Widget {
   private _timer = 0;
   private _notebook: string | null = null;
 
-  constructor(private readonly _intervalMs = 2000) {
+  constructor(private readonly _intervalMs = 1000) {
     super();
     this.addClass('jp-PrivacyStatus');
     this.node.textContent = 'ε –';
