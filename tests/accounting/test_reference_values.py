@@ -102,3 +102,31 @@ def test_order_search_matches_dp_accounting_over_all_orders():
             reference.compose(dp_event(setting))
             expected = reference.get_epsilon(setting.delta)
             assert dp_sgd_epsilon(setting).epsilon == pytest.approx(expected, rel=1e-12)
+
+
+DPA = "dp-accounting 0.4.3"
+
+
+def test_dp_accounting_pld_poisson_subsampled_gaussian():
+    """Source: dp-accounting pld_privacy_accountant_test.test_self_composed_subsampled_gaussian:
+    q 0.2, σ 0.5, 3 steps → (ε 1, δ 0.15594), asserted there to within 1e-3."""
+    setting = DpSgdSetting(5, 1, 0.5, 0.15594, steps=3, sampling="poisson")
+    assert dp_sgd_epsilon(setting, "pld").epsilon == pytest.approx(1.0, abs=1e-3), DPA
+
+
+def test_dp_accounting_pld_gaussian_composition():
+    """Source: dp-accounting pld_privacy_accountant_test.test_gaussian_basic: three Gaussians with
+    σ √3 (here: three passes, no subsampling) → exact (ε 1, δ 0.126936)."""
+    setting = DpSgdSetting(7, 7, 3**0.5, 0.126936, epochs=3, sampling="shuffle")
+    assert dp_sgd_epsilon(setting, "pld").epsilon == pytest.approx(1.0, abs=1e-3), DPA
+
+
+def test_dp_accounting_rdp_poisson_subsampled_gaussian_curve():
+    """Source: dp-accounting rdp_privacy_accountant_test.test_compute_rdp_poisson_sampled_gaussian:
+    q 0.01, σ 2.5, 50 steps; RDP at orders 1.5, 2.5, 5, 50, 100 (published to 5 digits)."""
+    from jupyter_privacy.core.accounting.accountants import rdp_curve
+
+    setting = DpSgdSetting(100, 1, 2.5, 1e-3, steps=50)
+    curve = rdp_curve(setting, (1.5, 2.5, 5.0, 50.0, 100.0))
+    published = [6.5007e-04, 1.0854e-03, 2.1808e-03, 2.3846e-02, 1.6742e02]
+    assert [sig4(v) for v in curve] == [sig4(v) for v in published], DPA
