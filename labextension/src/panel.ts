@@ -48,6 +48,7 @@ export class BudgetsPanel extends Widget {
   private _verify: IVerifyReply | null = null;
   private _shown = new Map<string, number>();
   private _busy = false;
+  private _renders = 0;
 
   constructor(private readonly _intervalMs = 1000) {
     super();
@@ -116,6 +117,7 @@ export class BudgetsPanel extends Widget {
     }
     details.forEach(detail => root.appendChild(this._budget(detail)));
     this.node.replaceChildren(root);
+    this.node.dataset.renders = String(++this._renders); // lets tests and benchmarks wait for it
   }
 
   private _header(): HTMLElement {

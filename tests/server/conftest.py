@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403 (jp_fetch, jp_serverapp, tornasync hooks)
 
-from jupyter_privacy.core.ledger import Ledger, open_ledger
-
-
-def write_template(folder: Path, name: str, parameters: str, title: str = "Pilot") -> Path:
-    """A minimal template notebook: a heading, a `parameters` cell, one more code cell."""
-    folder.mkdir(parents=True, exist_ok=True)
-    notebook = {
-        "nbformat": 4,
-        "nbformat_minor": 5,
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
-        "cells": [
-            {"cell_type": "markdown", "id": "intro", "metadata": {},
-             "source": [f"# {title}\n", "\n", "Runs one step of the pilot.\n"]},
-            {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]},
-             "source": parameters, "outputs": [], "execution_count": None},
-            {"cell_type": "code", "id": "body", "metadata": {}, "source": "print(epsilon)",
-             "outputs": [], "execution_count": None},
-        ],
-    }  # fmt: skip
-    path = folder / f"{name}.ipynb"
-    path.write_text(json.dumps(notebook), encoding="utf-8")
-    return path
+from jupyter_privacy.core.ledger import Ledger
+from jupyter_privacy.server.testing import write_template
 
 
 @pytest.fixture
@@ -55,7 +34,3 @@ def seeded(ledger: Ledger) -> Ledger:
     ledger.spend("pilot", 0.2, value=2, description="mean", origin="script:run.py")
     ledger.spend("pilot", 0.05, value=3, description="sum", origin="notebook:a.ipynb#cell=y")
     return ledger
-
-
-def reopen(url: str) -> Ledger:
-    return open_ledger(url)

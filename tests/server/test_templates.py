@@ -10,7 +10,7 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_privacy.core import templates
 from jupyter_privacy.core.errors import InvalidParameterError
-from tests.server.conftest import write_template
+from jupyter_privacy.server.testing import write_template
 
 API = "jupyter-privacy/api"
 

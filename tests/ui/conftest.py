@@ -8,8 +8,13 @@ from pathlib import Path
 import pytest
 
 from jupyter_privacy.core.ledger import open_ledger
-from tests.server.conftest import write_template
-from tests.ui.labserver import LabServer, launch_chromium, open_lab, start_lab
+from jupyter_privacy.server.testing import (
+    LabServer,
+    launch_chromium,
+    open_lab,
+    start_lab,
+    write_template,
+)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 

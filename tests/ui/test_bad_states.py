@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from jupyter_privacy.core.ledger import open_ledger
-from tests.ui.labserver import PANEL_TAB, LabServer, screenshot, start_lab
+from jupyter_privacy.server.testing import PANEL_TAB, LabServer, screenshot, start_lab
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

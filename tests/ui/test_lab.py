@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from jupyter_privacy.core.ledger import open_ledger
-from tests.ui.labserver import PANEL_TAB, LabServer, screenshot
+from jupyter_privacy.server.testing import PANEL_TAB, LabServer, screenshot
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

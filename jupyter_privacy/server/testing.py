@@ -1,6 +1,6 @@
-"""Start a real `jupyter lab` on a temporary folder and drive it with Debian Chromium (playwright).
+"""Test helpers: template notebooks, and a real `jupyter lab` driven by Debian Chromium (playwright).
 
-Shared by the browser tests and benchmarks/labextension.py. Never downloads a browser.
+Shared by tests/server, tests/ui and benchmarks/labextension.py. Never downloads a browser.
 """
 
 from __future__ import annotations
@@ -26,8 +26,29 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+SCREENSHOTS = Path.cwd() / "build" / "screenshots"
 PANEL_TAB = 'li[data-id="jupyter-privacy-budgets"]'
+
+
+def write_template(folder: Path, name: str, parameters: str, title: str = "Pilot") -> Path:
+    """A minimal template notebook: a heading, a `parameters` cell, one more code cell."""
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+        "cells": [
+            {"cell_type": "markdown", "id": "intro", "metadata": {},
+             "source": [f"# {title}\n", "\n", "Runs one step of the pilot.\n"]},
+            {"cell_type": "code", "id": "params", "metadata": {"tags": ["parameters"]},
+             "source": parameters, "outputs": [], "execution_count": None},
+            {"cell_type": "code", "id": "body", "metadata": {}, "source": "print(epsilon)",
+             "outputs": [], "execution_count": None},
+        ],
+    }  # fmt: skip
+    path = folder / f"{name}.ipynb"
+    path.write_text(json.dumps(notebook), encoding="utf-8")
+    return path
 
 
 def free_port() -> int:
