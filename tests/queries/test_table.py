@@ -243,3 +243,9 @@ def test_pandas_category_columns_group_like_strings(make_table, frame):
     release = make_table(data).group_by("region").count(epsilon=5.0)
     truth = frame.groupby("region").size()
     assert all(abs(v.value - truth[v.group[0]]) < 15 for v in release.values)
+
+
+def test_unknown_where_column_is_a_clear_error(make_table, ledger):
+    with pytest.raises(InvalidParameterError, match="unknown column 'town' in WHERE"):
+        make_table().count(1.0, where="town = 'x'")
+    assert ledger.history("study") == []

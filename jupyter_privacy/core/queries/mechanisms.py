@@ -54,6 +54,7 @@ class Calibrated:
     epsilon: float
     delta: float
     threshold: int | None
+    columns: tuple[str, ...] = ()  # the input columns the measurement reads (its domain)
 
 
 def _private_selection(spec: QuerySpec, info: TableInfo) -> bool:
@@ -180,7 +181,7 @@ def calibrate(
                 scales = {k: v * _NUDGE for k, v in scales.items()}
                 final_plan = build_plan(spec, info, where, spec.aggregates, scales)
                 measurement, loss = _make(domain, pure, final_plan, d_in=d_in)
-            return Calibrated(spec, measurement, shares, epsilon, 0.0, None)
+            return Calibrated(spec, measurement, shares, epsilon, 0.0, None, tuple(info.schema))
         approx = dp.approximate(pure)
 
         def fits(t: int) -> bool:
@@ -191,7 +192,7 @@ def calibrate(
         measurement, loss = _make(domain, approx, final_plan, threshold=threshold, d_in=d_in)
         if loss > epsilon:  # pragma: no cover - the calibrated scales already fit
             raise InvalidParameterError("could not fit the query within its ε; raise epsilon")
-        return Calibrated(spec, measurement, shares, epsilon, delta, threshold)
+        return Calibrated(spec, measurement, shares, epsilon, delta, threshold, tuple(info.schema))
     except OpenDPException as error:
         raise _explain(error) from None
 
@@ -237,7 +238,8 @@ def statistics(calibrated: Calibrated, alpha: float) -> tuple[Statistic, ...]:
 def run(calibrated: Calibrated, data: pl.LazyFrame) -> pl.DataFrame:
     """Invoke the OpenDP measurement on the data: the only place noise is drawn."""
     try:
-        frame: pl.DataFrame = calibrated.measurement(data).collect()
+        # Projecting away unused columns is a stable transformation (rows stay rows).
+        frame: pl.DataFrame = calibrated.measurement(data.select(calibrated.columns)).collect()
         return frame
     except OpenDPException as error:
         raise _explain(error) from None

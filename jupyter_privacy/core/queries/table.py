@@ -14,6 +14,8 @@ import importlib.metadata
 from collections.abc import Mapping
 from typing import Any
 
+import polars as pl
+
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import data as loading
@@ -210,7 +212,18 @@ class PrivateTable:
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float) -> Calibrated:
         self._validate(spec)
         where = parse_where(spec.where)[1] if spec.where else None
-        return calibrate(spec, self._info(), where, epsilon, delta)
+        return calibrate(spec, self._info(self._columns_for(spec, where)), where, epsilon, delta)
+
+    def _columns_for(self, spec: QuerySpec, where: pl.Expr | None) -> list[str]:
+        """Only the columns a query reads reach OpenDP (less to scan on wide tables)."""
+        used = {a.column for a in spec.aggregates if a.column} | set(spec.group_by)
+        for column in where.meta.root_names() if where is not None else []:
+            if column not in self._frame.schema:
+                raise InvalidParameterError(
+                    f"unknown column {column!r} in WHERE; the table has: {', '.join(self.columns)}"
+                )
+            used.add(column)
+        return [c for c in self.columns if c in used] or self.columns[:1]
 
     def _preview(self, calibrated: Calibrated, alpha: float) -> QueryPreview:
         return QueryPreview(
@@ -245,9 +258,9 @@ class PrivateTable:
                     f"unknown GROUP BY column {column!r}; the table has: {', '.join(self.columns)}"
                 )
 
-    def _info(self) -> TableInfo:
+    def _info(self, columns: list[str]) -> TableInfo:
         return TableInfo(
-            schema=dict(self._frame.schema), bounds=self.bounds, impute=self.impute,
+            schema={c: self._frame.schema[c] for c in columns}, bounds=self.bounds, impute=self.impute,
             keys=self.keys, candidates=self.candidates, max_rows=self.max_rows,
             max_groups=self.max_groups, contributions=self._contributions(),
         )  # fmt: skip
