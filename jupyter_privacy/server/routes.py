@@ -7,11 +7,12 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from jupyter_privacy.server import handlers as h
+from jupyter_privacy.server.base import PrivacyAPIHandler
 
 API_PREFIX = "jupyter-privacy/api"
 NAME = r"(?P<name>[^/]+)"
 
-ROUTES: list[tuple[str, type[h.PrivacyAPIHandler]]] = [
+ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("budgets", h.BudgetsHandler),
     (f"budgets/{NAME}", h.BudgetHandler),
     ("verify", h.VerifyHandler),

@@ -36,6 +36,7 @@ class PrivacyServer(LoggingConfigurable):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
         self._ledger: Ledger | None = None
+        self._identity: tuple[str, int | None] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -56,11 +57,15 @@ class PrivacyServer(LoggingConfigurable):
         return path is None or path.is_file()
 
     def ledger(self) -> Ledger:
-        """The shared connection, (re)opened when the resolved URL changes."""
+        """The shared connection, reopened when the URL changes or the SQLite file was replaced."""
         url = self.url
+        path = sqlite_path(url)
+        identity = (url, path.stat().st_ino if path is not None and path.exists() else None)
         with self._lock:
-            if self._ledger is None or self._ledger.url != url:
+            if self._ledger is None or self._identity != identity:
                 if self._ledger is not None:
                     self._ledger.close()
+                    self._ledger = None
                 self._ledger = open_ledger(url)
+                self._identity = identity
             return self._ledger

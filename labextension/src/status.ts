@@ -4,11 +4,12 @@
  */
 import { Widget } from '@lumino/widgets';
 
-import { IStatusReply, formatNumber, requestAPI } from './api';
+import { IBudgetsReply, IStatusReply, formatNumber, requestAPI } from './api';
 
 export class BudgetStatus extends Widget {
   private _timer = 0;
   private _notebook: string | null = null;
+  private _lastKey = '';
 
   constructor(private readonly _intervalMs = 1000) {
     super();
@@ -30,10 +31,21 @@ export class BudgetStatus extends Widget {
     super.dispose();
   }
 
+  /** One cheap `budgets` call per tick; the `status` lookup only when something changed. */
   async refresh(): Promise<void> {
     const query = this._notebook ? `?notebook=${encodeURIComponent(this._notebook)}` : '';
     try {
+      const budgets = await requestAPI<IBudgetsReply>('budgets');
+      const key = JSON.stringify([
+        query,
+        budgets.ledger,
+        budgets.budgets.map(b => [b.name, b.epsilon_total, b.epsilon_spent, b.release_count])
+      ]);
+      if (key === this._lastKey) {
+        return;
+      }
       const reply = await requestAPI<IStatusReply>(`status${query}`);
+      this._lastKey = key;
       const b = reply.budget;
       if (!b) {
         this.node.textContent = 'ε –';
@@ -50,6 +62,7 @@ export class BudgetStatus extends Widget {
       this.node.title = `Privacy budget "${b.name}" (${why}): ε ${b.epsilon_spent} spent of ${b.epsilon_total}, δ ${b.delta_spent} of ${b.delta_total}; unit: ${b.privacy_unit}`;
       this.node.dataset.budget = b.name;
     } catch (error) {
+      this._lastKey = '';
       this.node.textContent = 'ε ?';
       this.node.title = `Privacy ledger error: ${(error as Error).message}`;
     }

@@ -156,3 +156,17 @@ class TestLedgerFromRootDir:
         data = await get_json(jp_fetch, "budgets")
         assert [b["name"] for b in data["budgets"]] == ["team"]
         assert data["ledger"]["url"].endswith("team.db")
+
+
+async def test_a_replaced_ledger_file_is_reopened(jp_fetch, seeded: Ledger, ledger_url: str) -> None:
+    """Moving the ledger aside and starting a new one must not leave the server on the old file."""
+    assert [b["name"] for b in (await get_json(jp_fetch, "budgets"))["budgets"]] == ["pilot"]
+    seeded.close()
+    path = Path(ledger_url.removeprefix("sqlite:///"))
+    path.rename(path.with_name("archived.db"))
+    for file in path.parent.glob(path.name + "-*"):
+        file.unlink()
+    with open_ledger(ledger_url) as fresh:
+        fresh.create_budget("replacement", 1.0)
+    data = await get_json(jp_fetch, "budgets")
+    assert [b["name"] for b in data["budgets"]] == ["replacement"]
