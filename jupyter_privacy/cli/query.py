@@ -18,7 +18,6 @@ from jupyter_privacy.cli.output import (
 )
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import open_ledger
-from jupyter_privacy.core.queries import PrivateTable, parse_sql
 
 
 def register(sub: Any) -> None:
@@ -85,6 +84,9 @@ def _impute(items: list[str]) -> dict[str, float]:
 
 
 def _query(args: argparse.Namespace) -> int:
+    # Imported here: OpenDP takes ~1 s to import and other commands must not pay for it.
+    from jupyter_privacy.core.queries import PrivateTable, parse_sql
+
     spec = parse_sql(args.sql).spec
     keys = {c: v.split(",") for c, v in _pairs(args.keys, "--keys").items()}
     with open_ledger(args.ledger) as ledger:

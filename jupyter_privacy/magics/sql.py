@@ -22,7 +22,6 @@ from traitlets import Float, Unicode
 from jupyter_privacy.core.config import load_settings
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.ledger.provenance import current_origin
-from jupyter_privacy.core.queries import PrivateTable, parse_sql
 from jupyter_privacy.magics.errors import user_errors_as_usage
 
 
@@ -64,6 +63,8 @@ def run_dp_sql(
     line: str, cell: str, namespace: dict[str, Any], defaults: dict[str, Any], origin: str | None
 ) -> Any:
     """Parse and run one `%%dp_sql` cell; returns the release or preview (testable without a shell)."""
+    from jupyter_privacy.core.queries import PrivateTable, parse_sql  # OpenDP: ~1 s, load on use
+
     args = dp_sql_parser().parse_args(shlex.split(line))
     parsed = parse_sql(cell)
     table = namespace.get(parsed.table)
