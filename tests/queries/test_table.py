@@ -130,6 +130,7 @@ def test_private_key_selection_needs_delta_and_max_groups(make_table):
         table.group_by("region").count(epsilon=1.0)
     release = table.group_by("region").count(epsilon=1.0, delta=1e-7)
     assert release.delta == 1e-7 and release.threshold is not None
+    assert f"below {release.threshold} are dropped" in str(release)
     assert {v.group[0] for v in release.values} <= {"north", "south", "east", "west"}
     with pytest.raises(InvalidParameterError, match="max_groups"):
         make_table(keys={}).group_by("region").count(epsilon=1.0, delta=1e-7)

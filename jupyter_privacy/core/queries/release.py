@@ -108,7 +108,17 @@ class QueryPreview:
         ]
         headers = ["statistic", "ε", "mechanism", "noise scale", f"± at α={self.alpha:g}"]
         head = f"preview (nothing spent): ε {self.epsilon:g}, δ {self.delta:g} of '{self.budget}'"
-        return head + "\n" + tabulate(rows, headers=headers, tablefmt="simple")
+        return (
+            head
+            + "\n"
+            + tabulate(rows, headers=headers, tablefmt="simple")
+            + self._threshold_note()
+        )
+
+    def _threshold_note(self) -> str:
+        if self.threshold is None:
+            return ""
+        return f"\ngroups are selected privately: those with a noisy count below {self.threshold} are dropped"
 
 
 @dataclass(frozen=True)
@@ -168,7 +178,8 @@ class QueryRelease(QueryPreview):
             else ""
         )
         foot = f"{state} from '{self.budget}' (entry {self.entry_id}{left}); {self.mechanism}"
-        return tabulate(rows, headers=headers, tablefmt="simple") + "\n" + foot
+        table = tabulate(rows, headers=headers, tablefmt="simple")
+        return table + "\n" + foot + self._threshold_note()
 
 
 def _num(value: float | None) -> str:
