@@ -158,7 +158,9 @@ class TestLedgerFromRootDir:
         assert data["ledger"]["url"].endswith("team.db")
 
 
-async def test_a_replaced_ledger_file_is_reopened(jp_fetch, seeded: Ledger, ledger_url: str) -> None:
+async def test_a_replaced_ledger_file_is_reopened(
+    jp_fetch, seeded: Ledger, ledger_url: str
+) -> None:
     """Moving the ledger aside and starting a new one must not leave the server on the old file."""
     assert [b["name"] for b in (await get_json(jp_fetch, "budgets"))["budgets"]] == ["pilot"]
     seeded.close()
