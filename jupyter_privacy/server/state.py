@@ -13,9 +13,9 @@ from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.ledger.storage import mask_url, sqlite_path
 
 CREATE_HINT = (
-    "No privacy budget yet. Create one in a notebook with "
-    "`%load_ext jupyter_privacy` and the budget magic, or in a terminal: "
-    "jupyter privacy budget create <name> --epsilon 1.0"
+    "No privacy budget yet. Create one in a notebook: %load_ext jupyter_privacy, then "
+    '%dp_budget create pilot --epsilon 1.0 --unit "one person"; or in a terminal: '
+    'jupyter privacy budget create pilot --epsilon 1.0 --unit "one person"'
 )
 
 

@@ -78,7 +78,7 @@ export class BudgetsPanel extends Widget {
 
   /** Fetch the budgets; re-render when they changed, when forced, or to re-check integrity. */
   async refresh(force: boolean): Promise<void> {
-    if (this._busy || (!force && !this.isVisible)) {
+    if (this._busy || (!force && (!this.isVisible || document.hidden))) {
       return;
     }
     this._busy = true;

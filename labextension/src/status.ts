@@ -15,7 +15,11 @@ export class BudgetStatus extends Widget {
     super();
     this.addClass('jp-PrivacyStatus');
     this.node.textContent = 'ε –';
-    this._timer = window.setInterval(() => void this.refresh(), this._intervalMs);
+    this._timer = window.setInterval(() => {
+      if (!document.hidden) {
+        void this.refresh();
+      }
+    }, this._intervalMs);
     void this.refresh();
   }
 
