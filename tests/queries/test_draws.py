@@ -68,3 +68,13 @@ def test_mean_interval_covers_at_least_the_stated_level(setting):
     released = [released_values(calibrated, [row], 0.05, info.bounds)[0] for row in rows]
     coverage = np.mean([r.low <= truth <= r.high for r in released])
     assert coverage >= 0.93, coverage  # union bound: conservative, so at or above 95%
+
+
+def test_mean_is_clamped_and_a_zero_count_gives_the_bounds(setting):
+    _, info, _ = setting
+    calibrated = calibrate(QuerySpec((Aggregate("mean", "income"),)), info, None, 0.05, 0.0)
+    far = {"mean_income__sum": -9e6, "mean_income__n": 150}  # noise far below the bounds
+    zero = {"mean_income__sum": 123.0, "mean_income__n": 0}
+    low_side, empty = released_values(calibrated, [far, zero], 0.05, info.bounds)
+    assert low_side.value == 0.0 and 0.0 == low_side.low <= low_side.high <= 100_000
+    assert (empty.value, empty.low, empty.high) == (50_000.0, 0.0, 100_000.0)

@@ -2,9 +2,9 @@
 
 Counts and sums: OpenDP's accuracy at α gives value ± a. A mean is OpenDP's noisy sum over its noisy
 count; its interval is the range of sum/count over both components' intervals at α/2 each, so by the
-union bound it covers the true mean with probability ≥ 1 − α. It is clipped to the column's bounds
-(the imputed, clipped mean always lies there), which is also the interval when the count's own
-interval reaches zero. Quantiles (exponential mechanism) have no analytic
+union bound it covers the true mean with probability ≥ 1 − α. The mean and its interval are clamped
+to the column's bounds (the imputed, clipped mean always lies there); the interval is the bounds when
+the count's own interval reaches zero, and a zero noisy count releases the bounds' midpoint. Quantiles (exponential mechanism) have no analytic
 interval in OpenDP, so none is given.
 """
 
@@ -38,11 +38,12 @@ def released_values(
                 parts = halves[agg.name].components
                 low, high = _ratio_interval(total, count, parts[0].accuracy, parts[1].accuracy)
                 lo_b, hi_b = bounds[agg.column]
+                # The true (imputed, clipped) mean lies within the bounds whatever the noise, so
+                # clamping is free post-processing; a zero noisy count leaves only the bounds.
                 value = total / count if total is not None and count else None
-                if value is not None:  # the true mean lies within the bounds whatever the noise
-                    low = lo_b if low is None else max(low, lo_b)
-                    high = hi_b if high is None else min(high, hi_b)
-                out.append(ReleasedValue(agg.name, value, low, high, group))
+                mean = _clamp(value, (lo_b + hi_b) / 2.0, lo_b, hi_b)
+                low, high = _clamp(low, lo_b, lo_b, hi_b), _clamp(high, hi_b, lo_b, hi_b)
+                out.append(ReleasedValue(agg.name, mean, low, high, group))
                 continue
             value = _number(row.get(agg.name))
             accuracy = at_alpha[agg.name].components[0].accuracy
@@ -53,6 +54,10 @@ def released_values(
                     ReleasedValue(agg.name, value, value - accuracy, value + accuracy, group)
                 )
     return tuple(out)
+
+
+def _clamp(x: float | None, fallback: float, low: float, high: float) -> float:
+    return fallback if x is None else min(max(x, low), high)
 
 
 def _number(value: Any) -> float | None:
