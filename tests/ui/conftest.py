@@ -29,6 +29,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     with open_ledger(ledger_url) as ledger:
         ledger.create_budget("pilot", 1.0, 1e-5, privacy_unit="one person")
         ledger.spend("pilot", 0.25, value=10, description="seeded count", origin="script:seed")
+        ledger.create_budget("other", 5.0, privacy_unit="one household")
     server = start_lab(root, ledger_url, templates)
     yield server
     server.stop()

@@ -93,8 +93,17 @@ def test_a_spend_in_a_notebook_updates_sidebar_and_status_bar(page, lab: LabServ
     newest = card.locator(".jp-PrivacyRelease").first
     expect(newest).to_contain_text("spent from the browser")
     expect(newest).to_contain_text("spend.ipynb")
-    expect(page.locator(".jp-PrivacyStatus")).to_have_text(f"ε {figures}", timeout=10_000)
+    status = page.locator(".jp-PrivacyStatus")
+    expect(status).to_have_text(f"ε {figures}", timeout=10_000)
     screenshot(page, "spend-updates-sidebar-and-status-bar")
+
+    with open_ledger(lab.ledger_url) as ledger:  # a later spend elsewhere, from another budget
+        ledger.spend("other", 2.0, value=0, description="elsewhere", origin="script:job")
+    other = page.locator('section.jp-PrivacyBudget[data-budget="other"]')
+    expect(other.locator(".jp-PrivacyBudget-epsilon")).to_have_text("2.00 / 5.00", timeout=10_000)
+    page.wait_for_timeout(2500)  # two status-bar polls have seen the new spend
+    expect(status).to_have_text(f"ε {figures}")  # still the budget this notebook spends from
+    expect(status).to_have_attribute("data-budget", "pilot")
 
 
 def test_launcher_card_creates_a_notebook_from_a_template(page, lab: LabServer) -> None:
