@@ -120,6 +120,19 @@ def test_launcher_card_creates_a_notebook_from_a_template(page, lab: LabServer) 
     expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(3, timeout=20_000)
 
 
+def test_palette_command_creates_a_numbered_copy(page, lab: LabServer) -> None:
+    before = set(lab.root.glob("dp-analytics*.ipynb"))
+    page.keyboard.press("Control+Shift+C")
+    page.keyboard.type("New notebook from pilot template")
+    item = page.locator(".lm-CommandPalette-item", has_text="DP analytics")
+    expect(item).to_be_visible(timeout=10_000)
+    item.click()
+    tab = page.locator(".lm-TabBar-tab.jp-mod-current", has_text="dp-analytics-")
+    expect(tab).to_be_visible(timeout=20_000)
+    new = set(lab.root.glob("dp-analytics*.ipynb")) - before
+    assert len(new) == 1 and next(iter(new)).stem.startswith("dp-analytics-")
+
+
 def test_a_tampered_ledger_shows_the_error(page, lab: LabServer) -> None:
     """Runs last in this module: it edits the shared ledger behind its back."""
     open_panel(page)
