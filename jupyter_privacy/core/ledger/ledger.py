@@ -246,6 +246,11 @@ class Ledger:
                     details=json.loads(details_json), replay_key=replay_key,
                 )  # fmt: skip
 
+    def find_replay(self, budget: str, replay_key: str) -> Release | None:
+        """The newest release of `budget` stored under `replay_key` (marked replayed), if any."""
+        with translated_errors(self.url), self._engine.connect() as conn:
+            return self._find_replay(conn, budget, replay_key)
+
     def history(
         self, name: str, *, limit: int | None = None, offset: int = 0, newest_first: bool = False
     ) -> list[Release]:

@@ -28,8 +28,15 @@ from jupyter_privacy.core.accounting.setting import check_sampling
 from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release, open_ledger
 from jupyter_privacy.core.training.fingerprint import data_fingerprint
-from jupyter_privacy.core.training.models import build_dp_model, load_tf
+from jupyter_privacy.core.training.models import build_dp_model, load_tf, make_loss
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
+from jupyter_privacy.core.training.replay import (
+    load_replayed_model,
+    model_store_dir,
+    save_weights,
+    training_replay_key,
+    weights_path,
+)
 from jupyter_privacy.core.validation import check_epsilon, check_positive_int
 
 PIPELINE = "shuffled fixed-size batches (Keras fit, shuffle=True)"
@@ -170,12 +177,15 @@ def train_dp_sgd(
     on_epoch: EpochListener | None = None,
     progress_bar: bool = True,
     description: str = "",
+    fresh: bool = False,
+    model_store: str | None = None,
 ) -> TrainingResult:
     """Train a copy of `model` with DP-SGD and record its (ε, δ) in `budget` when training ends.
 
     `sampling` is the assumption the ε is charged under: ``shuffle`` (default) matches what Keras
     does; ``poisson`` gives the smaller, commonly quoted ε but the pipeline does not Poisson-sample.
-    δ defaults to the largest power of ten ≤ 1/(10·n).
+    δ defaults to the largest power of ten ≤ 1/(10·n). Re-running the same training returns the
+    stored model and release and spends nothing (see replay.py); ``fresh=True`` trains and spends again.
     """
     if not hasattr(x, "__len__") or not hasattr(y, "__len__"):
         raise InvalidParameterError(
@@ -198,9 +208,28 @@ def train_dp_sgd(
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
-        load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
-        check_fits_budget(opened, budget, plan)
+        tf, _ = load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
         fingerprint = data_fingerprint(x, y)
+        settings = {**plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
+                    "fast_clipping": fast_clipping,
+                    "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
+        key = training_replay_key(budget, architecture=model.to_json(), settings=settings,
+                                  fingerprint=fingerprint)  # fmt: skip
+        store = model_store_dir(model_store, opened.url)
+        if not fresh:
+            replayed = load_replayed_model(
+                opened, budget, key, store, model,
+                lambda m: m.compile(loss=make_loss(tf, loss, from_logits=from_logits,
+                                                   per_example=False), metrics=["accuracy"]),
+            )  # fmt: skip
+            if replayed is not None:
+                release, trained = replayed
+                return TrainingResult(
+                    model=trained, path=release.details.get("training_path", ""),
+                    path_reason=f"replayed: stored release {release.id}, nothing spent",
+                    plan=plan, epsilon=plan.planned, release=release, records=[],
+                )  # fmt: skip
+        check_fits_budget(opened, budget, plan)
         dp = build_dp_model(
             model, clip_norm=plan.clip_norm, noise_multiplier=plan.noise_multiplier,
             learning_rate=plan.learning_rate, loss=loss, from_logits=from_logits,
@@ -218,7 +247,15 @@ def train_dp_sgd(
             validation_data=validation_data, callbacks=[callback], verbose=0,
         )  # fmt: skip
         records = tracker.records[first_record:]
-        release = _record(opened, budget, plan, dp.path, records, fingerprint, description)
+        target = weights_path(store, key)
+        staged = save_weights(dp.model, target)
+        try:
+            release = _record(opened, budget, plan, dp.path, records, fingerprint, description,
+                              key)  # fmt: skip
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        staged.replace(target)
     finally:
         if owns_ledger:
             opened.close()
@@ -240,7 +277,7 @@ def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool)
 
 def _record(
     ledger: Ledger, budget: str, plan: TrainingPlan, path: str, records: list[EpochRecord],
-    fingerprint: str, description: str,
+    fingerprint: str, description: str, replay_key: str,
 ) -> Release:  # fmt: skip
     """The release is the trained model; its recorded value is the held-out metrics only (training
     loss is computed on private data without noise, so it is not part of the release)."""
@@ -274,7 +311,7 @@ def _record(
             budget, plan.planned.epsilon, plan.delta, value=value,
             mechanism=f"DP-SGD (TensorFlow Privacy, {path.replace('_', ' ')})",
             description=description or f"DP-SGD model trained on {plan.dataset_size} examples",
-            details=details,
+            details=details, replay_key=replay_key, fresh=True,
         )  # fmt: skip
     except BudgetExceededError as error:
         raise BudgetExceededError(

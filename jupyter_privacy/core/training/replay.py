@@ -1,0 +1,111 @@
+"""Replay-safe training: re-running the same training (same budget, hyper-parameters, model
+architecture and data) returns the stored model and its stored release, and spends nothing.
+
+The trained weights are kept next to the ledger (`models/<key>.npz` beside a SQLite ledger, else
+`<project>/.privacy/models/`, or `model_store`) because the ledger records values, not model files. A replay whose weights file is
+gone is refused rather than silently retrained: retraining is a fresh draw and spends again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jupyter_privacy.core.config import find_project_root
+from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.ledger import Ledger, Release
+
+
+def training_replay_key(budget: str, *, architecture: str, settings: dict[str, Any],
+                        fingerprint: str) -> str:  # fmt: skip
+    """sha256 over everything that determines what is released."""
+    payload = json.dumps(
+        {"budget": budget, "architecture": canonical_architecture(architecture), "settings": settings,
+         "data": fingerprint, "kind": "dp-sgd"},
+        sort_keys=True, default=str,
+    )  # fmt: skip
+    return "dpsgd:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def canonical_architecture(architecture_json: str) -> str:
+    """The model's JSON with auto-generated names (dense_3, model_7) replaced by their order of
+    appearance, so rebuilding the same model in a re-run cell gives the same key."""
+    data = json.loads(architecture_json)
+    names: dict[str, str] = {}
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            name = node.get("name")
+            if isinstance(name, str) and name not in names:
+                names[name] = f"n{len(names)}"
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    def rename(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: rename(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [rename(value) for value in node]
+        return names.get(node, node) if isinstance(node, str) else node
+
+    collect(data)
+    return json.dumps(rename(data), sort_keys=True)
+
+
+def model_store_dir(model_store: str | os.PathLike[str] | None, ledger_url: str) -> Path:
+    """`model_store` if given; else `models/` beside a SQLite ledger file; else the project's
+    `.privacy/models`."""
+    if model_store:
+        return Path(model_store)
+    from jupyter_privacy.core.ledger.storage import is_sqlite, sqlite_path
+
+    if is_sqlite(ledger_url):
+        path = sqlite_path(ledger_url)
+        if path is not None:
+            return path.parent / "models"
+    return find_project_root() / ".privacy" / "models"
+
+
+def weights_path(store: Path, key: str) -> Path:
+    return store / f"{key.replace(':', '-')}.npz"
+
+
+def save_weights(model: Any, path: Path) -> Path:
+    """Write the weights to a temporary file; the caller renames it once the spend is recorded."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.npz")
+    weights = model.get_weights()
+    np.savez(temporary, *weights)
+    return temporary
+
+
+def load_replayed_model(
+    ledger: Ledger, budget: str, key: str, store: Path, template_model: Any, compile_model: Any
+) -> tuple[Release, Any] | None:
+    """The stored release and a model carrying its weights, or None when this training is new."""
+    stored = ledger.find_replay(budget, key)
+    if stored is None:
+        return None
+    path = weights_path(store, key)
+    if not path.is_file():
+        raise InvalidParameterError(
+            f"this exact training is already recorded as release {stored.id} in budget "
+            f"'{budget}', but its weights file {path} is missing. Restore it, or pass fresh=True "
+            "to train again (that spends the budget again)"
+        )
+    import tensorflow as tf
+
+    with np.load(path) as archive:
+        weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
+    model = tf.keras.models.clone_model(template_model)
+    model.set_weights(weights)
+    compile_model(model)
+    return stored, model
