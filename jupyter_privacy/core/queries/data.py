@@ -1,65 +1,17 @@
-"""Load a private table's data and check its public declarations (bounds, keys, imputation).
+"""Check a private table's public declarations: bounds, keys, imputation, quantile candidates.
 
-Data from pandas, polars, CSV or Parquet become one polars frame; declared numeric columns are cast to
-Float64. OpenDP receives a file scan rather than the in-memory frame: handing it a 10-million-row
-frame serialises every value (seconds), a scan costs milliseconds. The frame is spilled once, into a
-private temporary folder (mode 0700) removed when the table is garbage-collected or Python exits.
+None of them is read from the data; the data's own loading lives in `sources`.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
-import weakref
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
-
-import polars as pl
 
 from jupyter_privacy.core.errors import InvalidParameterError
 
-NUMERIC_KINDS = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8,
-                 pl.UInt16, pl.UInt32, pl.UInt64, pl.Boolean)  # fmt: skip
 DEFAULT_CANDIDATES = 101
-
-
-def load_frame(data: Any) -> pl.DataFrame:
-    """pandas or polars frame, polars LazyFrame, or a .csv / .parquet path → polars DataFrame."""
-    if isinstance(data, pl.DataFrame):
-        return data
-    if isinstance(data, pl.LazyFrame):
-        return data.collect()
-    if isinstance(data, (str, os.PathLike)):
-        return _read_path(Path(data))
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a core dependency
-        pd = None
-    if pd is not None and isinstance(data, pd.DataFrame):
-        return pl.from_pandas(data)
-    raise InvalidParameterError(
-        f"a private table needs a pandas or polars DataFrame, or a .csv/.parquet path; "
-        f"got {type(data).__name__}"
-    )
-
-
-def _read_path(path: Path) -> pl.DataFrame:
-    if not path.is_file():
-        raise InvalidParameterError(f"data file {path} does not exist")
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            return pl.read_csv(path)
-        if suffix in (".parquet", ".pq"):
-            return pl.read_parquet(path)
-    except (pl.exceptions.PolarsError, OSError) as error:
-        raise InvalidParameterError(f"cannot read {path}: {error}") from None
-    raise InvalidParameterError(
-        f"data file {path} must be .csv or .parquet, not {suffix or 'none'}"
-    )
 
 
 def check_bounds(
@@ -143,39 +95,3 @@ def _require_column(column: str, known: set[str], what: str) -> None:
             f"{what} name column {column!r}, which the data does not have "
             f"(columns: {', '.join(sorted(known))})"
         )
-
-
-def prepare_frame(frame: pl.DataFrame, bounds: dict[str, tuple[float, float]]) -> pl.DataFrame:
-    """Declared numeric columns become Float64 (Laplace on floats), categoricals become strings."""
-    for column in bounds:
-        if not isinstance(frame.schema[column], NUMERIC_KINDS):
-            raise InvalidParameterError(
-                f"column {column!r} is {frame.schema[column]}, not numeric; bounds (and SUM, AVG, "
-                "quantiles) need a numeric column"
-            )
-    categorical = [c for c, t in frame.schema.items() if isinstance(t, pl.Categorical)]
-    return frame.with_columns(  # OpenDP refuses Categorical (its codes follow the data's order)
-        *(pl.col(c).cast(pl.Float64) for c in bounds),
-        *(pl.col(c).cast(pl.String) for c in categorical if c not in bounds),
-    )
-
-
-class Spill:
-    """The frame written once to Arrow IPC in a private temp folder, scanned for each query.
-
-    IPC rather than Parquet: writing costs more (0.6 s against 0.2 s at 10M rows) but every query
-    then reads it about twice as fast (0.09 s against 0.18 s), as fast as polars' own in-memory scan.
-    """
-
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="jupyter-privacy-"))
-        os.chmod(self.folder, 0o700)
-        self.path = self.folder / "data.arrow"
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
-        frame.write_ipc(self.path)
-
-    def scan(self) -> pl.LazyFrame:
-        return pl.scan_ipc(self.path)
-
-    def remove(self) -> None:
-        self._cleanup()

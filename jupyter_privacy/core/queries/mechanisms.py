@@ -9,7 +9,10 @@ map is checked by OpenDP: a query never runs unless OpenDP confirms it fits its 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,6 +31,7 @@ dp.enable_features("contrib")
 _SEARCH_THRESHOLD = 2**32 - 1  # what OpenDP's resolve() uses while solving the scale
 _NUDGE = 1.0 + 2.0**-40
 SUM_SUFFIX, COUNT_SUFFIX = "__sum", "__n"
+_STREAMING_VARIABLE = "POLARS_FORCE_NEW_STREAMING"
 
 
 @dataclass(frozen=True)
@@ -236,10 +240,31 @@ def statistics(calibrated: Calibrated, alpha: float) -> tuple[Statistic, ...]:
 
 
 def run(calibrated: Calibrated, data: pl.LazyFrame) -> pl.DataFrame:
-    """Invoke the OpenDP measurement on the data: the only place noise is drawn."""
+    """Invoke the OpenDP measurement on the data: the only place noise is drawn.
+
+    OpenDP executes the plan with its own (Rust) polars, whose default in-memory engine materialises
+    each column and every intermediate (fill, clip) in full: about 4× a column's size. Polars'
+    streaming engine, which OpenDP's build includes and selects through `POLARS_FORCE_NEW_STREAMING`,
+    reads the scan in batches: less memory (what lets a table larger than memory be queried) and
+    2-5× faster here. The plan, and so the measurement and its privacy map, are the same.
+    """
     try:
-        # Projecting away unused columns is a stable transformation (rows stay rows).
-        frame: pl.DataFrame = calibrated.measurement(data.select(calibrated.columns)).collect()
+        with _streaming_engine():
+            # Projecting away unused columns is a stable transformation (rows stay rows).
+            frame: pl.DataFrame = calibrated.measurement(data.select(calibrated.columns)).collect()
         return frame
     except OpenDPException as error:
         raise _explain(error) from None
+
+
+@contextlib.contextmanager
+def _streaming_engine() -> Iterator[None]:
+    previous = os.environ.get(_STREAMING_VARIABLE)
+    os.environ[_STREAMING_VARIABLE] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(_STREAMING_VARIABLE, None)
+        else:
+            os.environ[_STREAMING_VARIABLE] = previous

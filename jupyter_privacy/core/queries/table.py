@@ -19,6 +19,7 @@ import polars as pl
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import data as loading
+from jupyter_privacy.core.queries import sources
 from jupyter_privacy.core.queries.mechanisms import (
     Calibrated,
     TableInfo,
@@ -27,7 +28,7 @@ from jupyter_privacy.core.queries.mechanisms import (
     statistics,
 )
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
-from jupyter_privacy.core.queries.replay import file_fingerprint, replay_key
+from jupyter_privacy.core.queries.replay import replay_key
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 from jupyter_privacy.core.queries.sql import parse_sql, parse_where
 from jupyter_privacy.core.queries.values import released_values
@@ -35,6 +36,13 @@ from jupyter_privacy.core.validation import check_delta, check_epsilon, check_po
 
 DEFAULT_MAX_ROWS = 10_000_000
 DEFAULT_ALPHA = 0.05
+_WIDTHS = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2, pl.Int32: 4,
+           pl.UInt32: 4, pl.Float32: 4}  # fmt: skip
+
+
+@functools.cache
+def _opendp_version() -> str:
+    return importlib.metadata.version("opendp")
 
 
 def check_alpha(value: Any) -> float:
@@ -64,10 +72,10 @@ class PrivateTable:
     ) -> None:
         if not isinstance(budget, str) or not budget.strip():
             raise InvalidParameterError("a private table needs the name of its budget: budget='…'")
-        frame = loading.load_frame(data)
+        self._source = sources.load_source(data)
         self.budget = budget.strip()
         self.name = name
-        self.bounds = loading.check_bounds(bounds, frame.columns)
+        self.bounds = loading.check_bounds(bounds, self._source.schema.names())
         self.impute = loading.check_impute(impute, self.bounds)
         self.candidates = loading.check_candidates(candidates, self.bounds)
         self.max_contributions = (
@@ -78,17 +86,16 @@ class PrivateTable:
         self.max_groups = (
             None if max_groups is None else check_positive_int(max_groups, "max_groups")
         )
-        self._frame = loading.prepare_frame(frame, self.bounds)
-        self.keys = loading.check_keys(keys, self._frame.schema)
+        self._source.prepare(self.bounds)
+        self.keys = loading.check_keys(keys, self._source.schema)
         self._ledger_arg = ledger
-        self._spill: loading.Spill | None = None
         self._budget_cache: Any = None
-        self._fingerprint_cache: str | None = None
+        self._calibrated: dict[tuple[Any, ...], Calibrated] = {}
 
     # -- public description ---------------------------------------------------------------------
     @property
     def columns(self) -> list[str]:
-        return list(self._frame.columns)
+        return list(self._source.schema.names())
 
     def __repr__(self) -> str:
         return (f"<PrivateTable {self.name!r}: {len(self.columns)} columns, budget "
@@ -186,12 +193,14 @@ class PrivateTable:
         epsilon, delta, alpha = check_epsilon(epsilon), check_delta(delta), check_alpha(alpha)
         calibrated = self._calibrate(spec, epsilon, delta)
         preview = self._preview(calibrated, alpha)
-        spill = self._spilled()
+        columns = list(calibrated.columns)
+        self._check_rows()
+        fingerprint = self._source.fingerprint(columns)
         key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
-                         parameters=self._parameters(spec), fingerprint=self._fingerprint())  # fmt: skip
+                         parameters=self._parameters(spec), fingerprint=fingerprint)  # fmt: skip
 
         def compute() -> dict[str, Any]:
-            frame = run(calibrated, spill.scan())
+            frame = run(calibrated, self._source.scan(columns))
             if spec.group_by:  # post-processing: a stable order for display and replay
                 frame = frame.sort(list(spec.group_by), nulls_last=True)
             return {"rows": frame.to_dicts()}
@@ -199,7 +208,7 @@ class PrivateTable:
         entry = self.ledger.spend(
             self.budget, epsilon, delta, compute=compute, replay_key=key, fresh=fresh,
             mechanism=f"OpenDP {preview.mechanism}", description=spec.canonical(),
-            details=self._details(preview, calibrated), origin=origin,
+            details=self._details(preview, calibrated, fingerprint), origin=origin,
         )  # fmt: skip
         values = released_values(calibrated, entry.value["rows"], alpha, self.bounds)
         remaining = self.ledger.budget(self.budget).epsilon_remaining
@@ -210,20 +219,39 @@ class PrivateTable:
         )  # fmt: skip
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float) -> Calibrated:
-        self._validate(spec)
-        where = parse_where(spec.where)[1] if spec.where else None
-        return calibrate(spec, self._info(self._columns_for(spec, where)), where, epsilon, delta)
+        """OpenDP's measurement for the query, built once per table and settings, then reused.
+
+        A measurement is a pure description (plan, domain, noise scales); each invocation on the
+        data draws fresh noise, so reusing it for a fresh draw is the same as building it again.
+        """
+        key = (spec, epsilon, delta, self._contributions())
+        if key not in self._calibrated:
+            self._validate(spec)
+            where = parse_where(spec.where)[1] if spec.where else None
+            info = self._info(self._columns_for(spec, where))
+            if len(self._calibrated) >= 64:
+                self._calibrated.clear()
+            self._calibrated[key] = calibrate(spec, info, where, epsilon, delta)
+        return self._calibrated[key]
 
     def _columns_for(self, spec: QuerySpec, where: pl.Expr | None) -> list[str]:
         """Only the columns a query reads reach OpenDP (less to scan on wide tables)."""
         used = {a.column for a in spec.aggregates if a.column} | set(spec.group_by)
         for column in where.meta.root_names() if where is not None else []:
-            if column not in self._frame.schema:
+            if column not in self._source.schema:
                 raise InvalidParameterError(
                     f"unknown column {column!r} in WHERE; the table has: {', '.join(self.columns)}"
                 )
             used.add(column)
-        return [c for c in self.columns if c in used] or self.columns[:1]
+        return [c for c in self.columns if c in used] or [self._cheapest_column()]
+
+    def _cheapest_column(self) -> str:
+        """A COUNT without WHERE reads one column: the narrowest numeric one scans fastest."""
+        schema = self._source.schema
+        numeric = [c for c in self.columns if isinstance(schema[c], sources.NUMERIC_KINDS)]
+        return min(
+            numeric, key=lambda c: _WIDTHS.get(schema[c].base_type(), 8), default=self.columns[0]
+        )
 
     def _preview(self, calibrated: Calibrated, alpha: float) -> QueryPreview:
         return QueryPreview(
@@ -234,7 +262,7 @@ class PrivateTable:
         )  # fmt: skip
 
     def _validate(self, spec: QuerySpec) -> None:
-        schema = self._frame.schema
+        schema = self._source.schema
         for agg in spec.aggregates:
             if agg.column is None:
                 continue
@@ -243,7 +271,7 @@ class PrivateTable:
                     f"unknown column {agg.column!r}; the table has: {', '.join(self.columns)}"
                 )
             if agg.column not in self.bounds:
-                if not isinstance(schema[agg.column], loading.NUMERIC_KINDS):
+                if not isinstance(schema[agg.column], sources.NUMERIC_KINDS):
                     raise InvalidParameterError(
                         f"{agg.kind.upper()} needs a numeric column; {agg.column!r} is "
                         f"{schema[agg.column]}"
@@ -260,7 +288,7 @@ class PrivateTable:
 
     def _info(self, columns: list[str]) -> TableInfo:
         return TableInfo(
-            schema={c: self._frame.schema[c] for c in columns}, bounds=self.bounds, impute=self.impute,
+            schema={c: self._source.schema[c] for c in columns}, bounds=self.bounds, impute=self.impute,
             keys=self.keys, candidates=self.candidates, max_rows=self.max_rows,
             max_groups=self.max_groups, contributions=self._contributions(),
         )  # fmt: skip
@@ -279,22 +307,15 @@ class PrivateTable:
             self._budget_cache = self.ledger.budget(self.budget)
         return self._budget_cache
 
-    def _spilled(self) -> loading.Spill:
-        if self._spill is None:
-            if self._frame.height == 0:
-                raise InvalidParameterError("the table has no rows; nothing to query")
-            if self._frame.height > self.max_rows:
-                raise InvalidParameterError(
-                    f"the table has more rows than its declared max_rows ({self.max_rows}); "
-                    "declare a larger public max_rows"
-                )
-            self._spill = loading.Spill(self._frame)
-        return self._spill
-
-    def _fingerprint(self) -> str:
-        if self._fingerprint_cache is None:
-            self._fingerprint_cache = file_fingerprint(self._spilled().path)
-        return self._fingerprint_cache
+    def _check_rows(self) -> None:
+        rows = self._source.rows()
+        if rows == 0:
+            raise InvalidParameterError("the table has no rows; nothing to query")
+        if rows > self.max_rows:
+            raise InvalidParameterError(
+                f"the table has more rows than its declared max_rows ({self.max_rows}); "
+                "declare a larger public max_rows"
+            )
 
     def _parameters(self, spec: QuerySpec) -> dict[str, Any]:
         columns = sorted({a.column for a in spec.aggregates if a.column})
@@ -308,10 +329,11 @@ class PrivateTable:
             "max_groups": self.max_groups,
         }  # fmt: skip
 
-    def _details(self, preview: QueryPreview, calibrated: Calibrated) -> dict[str, Any]:
+    def _details(self, preview: QueryPreview, calibrated: Calibrated,
+                 fingerprint: str) -> dict[str, Any]:  # fmt: skip
         approximate = calibrated.threshold is not None
         return {
-            "library": f"opendp {importlib.metadata.version('opendp')}",
+            "library": f"opendp {_opendp_version()}",
             "accountant": "basic composition (ε adds up across statistics and releases)",
             "guarantee": "(ε, δ)-DP: Laplace noise + thresholded private key selection"
             if approximate else "pure ε-DP (δ = 0)",
@@ -323,7 +345,7 @@ class PrivateTable:
                  "component": c.label, "scale": c.scale}
                 for s in preview.statistics for c in s.components
             ],
-            "data_fingerprint": self._fingerprint(), "bounds": self.bounds,
+            "data_fingerprint": fingerprint, "bounds": self.bounds,
         }  # fmt: skip
 
     def for_budget(self, budget: str) -> PrivateTable:
@@ -335,10 +357,8 @@ class PrivateTable:
         return twin
 
     def close(self) -> None:
-        """Remove the spilled data file now rather than at garbage collection."""
-        if self._spill is not None:
-            self._spill.remove()
-            self._spill = None
+        """Remove spilled data files now rather than at garbage collection."""
+        self._source.close()
 
 
 class GroupedTable:
