@@ -14,8 +14,20 @@ from jupyter_privacy.charts.budgets import (
     ledger_timeline_data,
 )
 from jupyter_privacy.charts.rendering import save_chart, use_offline_renderer
+from jupyter_privacy.charts.tradeoff import (
+    TradeoffCurve,
+    chosen_parameters,
+    epsilon_grid,
+    tradeoff_chart,
+    tradeoff_curve,
+)
 
 __all__ = [
+    "TradeoffCurve",
+    "chosen_parameters",
+    "epsilon_grid",
+    "tradeoff_chart",
+    "tradeoff_curve",
     "budget_bars",
     "budget_bars_data",
     "ledger_timeline",
