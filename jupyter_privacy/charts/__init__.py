@@ -14,6 +14,7 @@ from jupyter_privacy.charts.budgets import (
     ledger_timeline_data,
 )
 from jupyter_privacy.charts.rendering import save_chart, use_offline_renderer
+from jupyter_privacy.charts.risk import risk_chart, risk_data
 from jupyter_privacy.charts.tradeoff import (
     TradeoffCurve,
     chosen_parameters,
@@ -21,17 +22,24 @@ from jupyter_privacy.charts.tradeoff import (
     tradeoff_chart,
     tradeoff_curve,
 )
+from jupyter_privacy.charts.training import epoch_data, sweep_chart, sweep_data, training_chart
 
 __all__ = [
     "TradeoffCurve",
-    "chosen_parameters",
-    "epsilon_grid",
-    "tradeoff_chart",
-    "tradeoff_curve",
     "budget_bars",
     "budget_bars_data",
+    "chosen_parameters",
+    "epoch_data",
+    "epsilon_grid",
     "ledger_timeline",
     "ledger_timeline_data",
+    "risk_chart",
+    "risk_data",
     "save_chart",
+    "sweep_chart",
+    "sweep_data",
+    "tradeoff_chart",
+    "tradeoff_curve",
+    "training_chart",
     "use_offline_renderer",
 ]

@@ -51,7 +51,7 @@ def open_explorer(page: Any, server: Any, name: str, budget: str) -> None:
                 arg=prompt.element_handle(), timeout=15_000,
             )  # fmt: skip
             break
-        except Exception:  # noqa: BLE001 - playwright's TimeoutError: try again
+        except Exception:  # playwright's TimeoutError: try again
             continue
     page.wait_for_selector(CHART_SVG, timeout=90_000)
 

@@ -1,0 +1,146 @@
+"""DP-SGD widgets: `TrainingMonitor` (ε and accuracy per epoch, live) and `NoiseSweep` (ε vs accuracy).
+
+A sweep trains on the private data once per noise multiplier σ, so EVERY run is a DP release: each
+goes through `train_dp_sgd`, which records its (ε, δ) in the budget, and the sweep refuses to start
+when the runs' planned ε and δ together (basic composition: they add up) exceed what is left.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from jupyter_privacy.charts.training import epoch_data, sweep_chart, sweep_data, training_chart
+from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError
+from jupyter_privacy.core.ledger import Ledger, open_ledger
+from jupyter_privacy.core.training import (
+    EpochRecord,
+    TrainingProgress,
+    TrainingResult,
+    plan_training,
+    train_dp_sgd,
+)
+from jupyter_privacy.core.validation import check_epsilon
+from jupyter_privacy.widgets.live import live_chart
+
+_PLAN_OPTIONS = ("batch_size", "epochs", "clip_norm", "learning_rate", "delta", "sampling",
+                 "accountant")  # fmt: skip
+
+
+class TrainingMonitor(widgets.VBox):
+    """Pass `progress=monitor.progress` to `train_dp_sgd`; the chart redraws after every epoch."""
+
+    def __init__(self, progress: TrainingProgress | None = None) -> None:
+        self.progress = progress if progress is not None else TrainingProgress()
+        self.status = widgets.HTML("waiting for the first epoch…")
+        self.status.add_class("jp-PrivacyTraining-status")
+        self.chart = live_chart(training_chart(self.progress))
+        self.progress.on_epoch(self._on_epoch)
+        super().__init__([self.status, self.chart])
+        self.add_class("jp-PrivacyTraining")
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The chart's data: one row per epoch and metric."""
+        return epoch_data(self.progress)
+
+    def _on_epoch(self, record: EpochRecord) -> None:
+        accuracy = (f", validation accuracy {record.val_accuracy:.3f}"
+                    if record.val_accuracy is not None else "")  # fmt: skip
+        self.status.value = html.escape(
+            f"epoch {record.epoch}/{record.epochs}: ε {record.epsilon:.3g} so far "
+            f"({record.accountant}, {record.sampling} sampling, δ {record.delta:g}){accuracy}"
+        )
+        self.chart.chart = training_chart(self.progress)
+
+
+class NoiseSweep(widgets.VBox):
+    """Train at several noise multipliers σ and draw validation accuracy against ε.
+
+    Every run trains on `x, y` and is recorded in `budget` as its own release: the sweep SPENDS the
+    sum of the runs' ε. `run()` checks that sum against the budget before the first run.
+    """
+
+    def __init__(
+        self, model: Any, x: Any, y: Any, *, budget: str, noise_multipliers: Sequence[float],
+        validation_data: tuple[Any, Any], ledger: Ledger | str | None = None, **options: Any,
+    ) -> None:  # fmt: skip
+        sigmas = [check_epsilon(s, "noise multiplier") for s in noise_multipliers]
+        if not sigmas:
+            raise InvalidParameterError("give at least one noise multiplier, e.g. [0.8, 1.1, 2.0]")
+        if len(set(sigmas)) != len(sigmas):
+            raise InvalidParameterError("each noise multiplier once: the runs would repeat")
+        if "noise_multiplier" in options or "target_epsilon" in options:
+            raise InvalidParameterError("a sweep sets σ itself; give noise_multipliers=[…] only")
+        self.model, self.x, self.y, self.budget = model, x, y, budget
+        self.sigmas, self.validation_data, self.options = sigmas, validation_data, options
+        self.ledger = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
+        self.plans = [self._plan(s) for s in sigmas]
+        self.planned_epsilon = sum(p.planned.epsilon for p in self.plans)
+        self.planned_delta = sum(p.delta for p in self.plans)
+        self.results: list[TrainingResult] = []
+        self.warning = widgets.HTML(self._warning_text())
+        self.warning.add_class("jp-PrivacySweep-warning")
+        self.status = widgets.HTML("not started: call .run()")
+        self.chart = live_chart(sweep_chart(self.data))
+        super().__init__([self.warning, self.status, self.chart])
+        self.add_class("jp-PrivacySweep")
+
+    def _plan(self, sigma: float) -> Any:
+        defaults = inspect.signature(train_dp_sgd).parameters
+        chosen = {k: self.options.get(k, defaults[k].default) for k in _PLAN_OPTIONS}
+        return plan_training(dataset_size=len(self.x), noise_multiplier=sigma,
+                             target_epsilon=None, **chosen)  # fmt: skip
+
+    def _warning_text(self) -> str:
+        plan = self.plans[0].planned
+        return (
+            f"<b>This sweep spends privacy budget.</b> It trains {len(self.sigmas)} models on the "
+            f"private data; each run is recorded in budget <b>{html.escape(self.budget)}</b>. "
+            f"Planned total: ε {self.planned_epsilon:.3g}, δ {self.planned_delta:g} (basic "
+            f"composition across runs; each run's ε by {html.escape(plan.accountant)}, "
+            f"{html.escape(plan.sampling)} sampling)."
+        )
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The chart's data: one row per finished run (σ, ε, δ, validation accuracy)."""
+        return sweep_data(self.results)
+
+    def run(self) -> list[TrainingResult]:
+        """Check the whole sweep fits the budget, then train and record each run in turn."""
+        state = self.ledger.budget(self.budget)
+        if (self.planned_epsilon > state.epsilon_remaining
+                or self.planned_delta > state.delta_remaining):  # fmt: skip
+            raise BudgetExceededError(
+                f"the sweep would spend ε {self.planned_epsilon:.4g} and δ {self.planned_delta:g} "
+                f"over {len(self.sigmas)} runs, but budget '{self.budget}' has ε "
+                f"{state.epsilon_remaining:.4g} and δ {state.delta_remaining:g} left. Nothing was "
+                "trained. Use fewer or larger noise multipliers, or fewer epochs",
+                budget=self.budget, requested_epsilon=self.planned_epsilon,
+                requested_delta=self.planned_delta, remaining_epsilon=state.epsilon_remaining,
+                remaining_delta=state.delta_remaining,
+            )  # fmt: skip
+        for index, sigma in enumerate(self.sigmas, start=1):
+            if index <= len(self.results):
+                continue  # already trained by an earlier call
+            self.status.value = f"training run {index}/{len(self.sigmas)} at σ {sigma:g}…"
+            result = train_dp_sgd(
+                self.model, self.x, self.y, budget=self.budget, ledger=self.ledger,
+                validation_data=self.validation_data, noise_multiplier=sigma,
+                progress_bar=False, **self.options,
+                description=f"noise sweep run {index}/{len(self.sigmas)} at σ {sigma:g} "
+                "(the sweep trains on private data: each run spends)",
+            )  # fmt: skip
+            self.results.append(result)
+            self.chart.chart = sweep_chart(self.data)
+        spent = sum(r.epsilon.epsilon for r in self.results)
+        self.status.value = html.escape(
+            f"done: {len(self.results)} runs recorded in '{self.budget}' (ε {spent:.3g} in total)"
+        )
+        return self.results
