@@ -4,19 +4,31 @@ Each DP query is timed as a user calls it: the first one includes every set-up s
 PrivateTable from the pandas frame, writing the Arrow IPC spill, fingerprinting the data, calibrating,
 recording the spend); later ones are fresh draws (replay would skip OpenDP). Baselines: pandas
 computing the same aggregate, and (the anchor) OpenDP's Context used directly on the in-memory frame.
+
+Large data (issue 9): a Parquet table of --large-rows rows (default 100 million), generated in chunks
+as several files and removed afterwards, queried through a glob: a DP mean against polars' lazy scan
+computing the same mean, each in its own subprocess so its peak RSS (/proc VmHWM) can be
+compared with the table's size in memory (polars' estimated size of the generated chunks).
 Run: .venv/bin/python benchmarks/queries.py [--rows N] [--repeat R] [--no-context]
+                                            [--large-rows N | --no-large] [--large-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.queries import PrivateTable
@@ -54,12 +66,112 @@ def context_mean(frame: pd.DataFrame, rows: int) -> float:
     return float(query.release().collect().item())
 
 
+def write_parquet_parts(folder: Path, rows: int, per_file: int = 10_000_000) -> int:
+    """Several Parquet files written chunk by chunk; returns the table's size in memory (bytes)."""
+    size, start = 0, 0
+    while start < rows:
+        n = min(per_file, rows - start)
+        rng = np.random.default_rng(start)
+        chunk = pl.DataFrame({"value": rng.normal(40, 10, n), "group": rng.choice(GROUPS, n)})
+        size += chunk.estimated_size()
+        chunk.write_parquet(
+            folder / f"part-{start // per_file:04d}.parquet", row_group_size=1 << 20
+        )
+        start += n
+    return size
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory (VmHWM; ru_maxrss would carry the parent's over exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # pragma: no cover
+
+
+def child(kind: str, pattern: str, rows: int) -> None:
+    """One measurement in a fresh process: timings, then this process's peak RSS, as JSON."""
+    baseline = peak_rss()
+    result: dict[str, float] = {}
+    if kind == "polars":
+        scan = pl.scan_parquet(pattern)
+        clipped = pl.col("value").fill_nan(50.0).fill_null(50.0).clip(0, 100).mean()
+        result["mean s"], _ = timed(lambda: scan.select(pl.col("value").mean()).collect(
+            engine="streaming"))  # fmt: skip
+        result["clipped mean s"], _ = timed(
+            lambda: scan.select(clipped).collect(engine="streaming")
+        )
+    else:
+        folder = Path(tempfile.mkdtemp())
+        ledger = open_ledger(f"sqlite:///{folder / 'ledger.db'}")
+        ledger.create_budget("bench", 1e6)
+
+        def first() -> object:
+            table = PrivateTable(pattern, budget="bench", ledger=ledger, bounds={"value": (0, 100)},
+                                 max_rows=rows)  # fmt: skip
+            return table, table.mean("value", 1.0)
+
+        result["first s"], (table, release) = timed(first)
+        result["later s"], _ = timed(lambda: table.mean("value", 1.0, fresh=True))
+        result["value"] = release.value
+        shutil.rmtree(folder)
+    result["baseline rss"] = baseline
+    result["peak rss"] = peak_rss()
+    print(json.dumps(result))
+
+
+def large_data(rows: int, where: str | None) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="dp-large-", dir=where))
+    try:
+        start = time.perf_counter()
+        in_memory = write_parquet_parts(folder, rows)
+        on_disk = sum(p.stat().st_size for p in folder.glob("*.parquet"))
+        print(f"\nlarge data: {rows:,} rows in {len(list(folder.glob('*.parquet')))} Parquet files"
+              f" ({on_disk / 2**30:.2f} GiB on disk, {in_memory / 2**30:.2f} GiB in memory, "
+              f"value column alone {rows * 8 / 2**30:.2f} GiB); generated in "
+              f"{time.perf_counter() - start:.0f} s")  # fmt: skip
+        pattern = str(folder / "*.parquet")
+        runs = {}
+        for kind in ("polars", "dp"):
+            out = subprocess.run([sys.executable, __file__, "--child", kind, "--pattern", pattern,
+                                  "--large-rows", str(rows)], capture_output=True, text=True,
+                                 check=True)  # fmt: skip
+            runs[kind] = json.loads(out.stdout.strip().splitlines()[-1])
+        polars_run, dp_run = runs["polars"], runs["dp"]
+        for name, data in runs.items():
+            print(f"{name:<7} peak RSS {data['peak rss'] / 2**30:.2f} GiB "
+                  f"(after imports {data['baseline rss'] / 2**30:.2f} GiB) = "
+                  f"{data['peak rss'] / in_memory:.0%} of the table in memory")  # fmt: skip
+        base = polars_run["mean s"]
+        print(f"polars lazy mean {base:.2f} s; clipped mean {polars_run['clipped mean s']:.2f} s")
+        print(f"DP mean first {dp_run['first s']:.2f} s ({dp_run['first s'] / base:.1f}×), later "
+              f"{dp_run['later s']:.2f} s ({dp_run['later s'] / base:.1f}×; "
+              f"{dp_run['later s'] / polars_run['clipped mean s']:.1f}× the clipped mean)")  # fmt: skip
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-context", action="store_true")
+    parser.add_argument("--large-rows", type=int, default=100_000_000)
+    parser.add_argument("--no-large", action="store_true")
+    parser.add_argument("--no-small", action="store_true")
+    parser.add_argument("--large-dir", help="where to write the Parquet files (default: TMPDIR)")
+    parser.add_argument("--child", choices=["dp", "polars"], help=argparse.SUPPRESS)
+    parser.add_argument("--pattern", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.pattern, args.large_rows)
+    if not args.no_small:
+        in_memory(args)
+    if not args.no_large:
+        large_data(args.large_rows, args.large_dir)
+
+
+def in_memory(args: argparse.Namespace) -> None:
     frame = make_frame(args.rows)
     folder = Path(tempfile.mkdtemp())
     ledger = open_ledger(f"sqlite:///{folder / 'ledger.db'}")

@@ -121,7 +121,7 @@ class FileSource:
             schema = raw.collect_schema()
         except (pl.exceptions.PolarsError, OSError) as error:
             raise InvalidParameterError(f"cannot read {_describe(paths)}: {error}") from None
-        self._scan, self.schema = raw, schema
+        self._raw, self._scan, self.schema = raw, raw, schema  # raw: row counts from metadata
         self._digests: dict[FileStat, str] = {}
         self._rows: dict[tuple[FileStat, ...], int] = {}
         self.bytes_read = 0  # by the last fingerprint: metadata and samples, not whole files
@@ -135,7 +135,7 @@ class FileSource:
         stats = tuple(self._stats())
         if stats not in self._rows:
             try:
-                count = self._scan.select(pl.len()).collect(engine="streaming").item()
+                count = self._raw.select(pl.len()).collect().item()
             except (pl.exceptions.PolarsError, OSError) as error:
                 raise InvalidParameterError(
                     f"cannot read {_describe(self.paths)}: {error}"
