@@ -91,6 +91,7 @@ class PrivateTable:
         self._ledger_arg = ledger
         self._budget_cache: Any = None
         self._calibrated: dict[tuple[Any, ...], Calibrated] = {}
+        self._summaries: dict[tuple[int, float], tuple[Calibrated, Any]] = {}
 
     # -- public description ---------------------------------------------------------------------
     @property
@@ -253,10 +254,22 @@ class PrivateTable:
             numeric, key=lambda c: _WIDTHS.get(schema[c].base_type(), 8), default=self.columns[0]
         )
 
+    def _statistics(self, calibrated: Calibrated, alpha: float) -> Any:
+        """OpenDP's summary of a cached measurement, cached with it (it depends on nothing else)."""
+        cached = self._summaries.get((id(calibrated), alpha))
+        if cached is None or cached[0] is not calibrated:
+            if len(self._summaries) >= 64:
+                self._summaries.clear()
+            cached = self._summaries[(id(calibrated), alpha)] = (
+                calibrated,
+                statistics(calibrated, alpha),
+            )
+        return cached[1]
+
     def _preview(self, calibrated: Calibrated, alpha: float) -> QueryPreview:
         return QueryPreview(
             query=calibrated.spec.canonical(), budget=self.budget, epsilon=calibrated.epsilon,
-            delta=calibrated.delta, alpha=alpha, statistics=statistics(calibrated, alpha),
+            delta=calibrated.delta, alpha=alpha, statistics=self._statistics(calibrated, alpha),
             group_by=calibrated.spec.group_by, privacy_unit=self._privacy_unit(),
             threshold=calibrated.threshold,
         )  # fmt: skip
