@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PILOT_OUT ?= build/pilot
+PILOT_ARGS ?=
 
 .PHONY: setup system-deps labextension pilot test lab bench lint clean
 
@@ -32,7 +33,7 @@ labextension: $(LABEXT_STAMP)
 setup: $(STAMP) system-deps labextension
 
 pilot: setup
-	bash scripts/foundation-pilot.sh $(PILOT_OUT)
+	$(BIN)/jupyter-privacy pilot run --out $(PILOT_OUT) $(PILOT_ARGS)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -16,18 +16,21 @@ if TYPE_CHECKING:
 #: Artifacts the templates write, shown with these labels when present.
 KNOWN_ARTIFACTS = {
     "threat_model.html": "Threat model",
-    "checklist.html": "Compliance checklist",
+    "checklist.html": "Compliance checklist (engineering guidance, not legal advice)",
     "checklist.json": "Compliance checklist status (machine-readable)",
     "analytics_releases.json": "DP analytics releases",
     "tradeoff.html": "ε-versus-utility curve",
     "training.json": "DP-SGD training record",
     "probe_report.json": "Membership-inference probe",
-    "model_card.html": "Model card",
-    "model_card.md": "Model card (Markdown)",
+    "model-card.html": "Model card",
+    "model-card.md": "Model card (Markdown)",
+    "model-card.json": "Model card (Model Card Toolkit JSON)",
     "privacy-budget.json": "Privacy budget (privacy-budget.json)",
+    "privacy-budgets.json": "Every pilot budget with its releases",
     "privacy_changelog.md": "Privacy changelog",
     "signoff.md": "Sign-off",
     "community_summary.md": "Community summary (sanitized)",
+    "model.keras": "The trained model",
     "verdict.json": "Verdict (machine-readable)",
 }
 
@@ -35,7 +38,8 @@ KNOWN_ARTIFACTS = {
 def write_index(result: PilotResult, ledger_url: str) -> Path:
     out = result.out_dir
     verdict = "PASSED" if result.passed else "FAILED"
-    body = [paragraph(f"Verdict: {verdict}", "pass" if result.passed else "fail")]
+    css = "pass" if result.passed else "fail"
+    body = [f'<h2 class="{css}">Verdict: {verdict}</h2>']
     if result.failure:
         body.append(paragraph(result.failure, "fail"))
     body.append(heading("Steps"))
@@ -50,8 +54,8 @@ def write_index(result: PilotResult, ledger_url: str) -> Path:
     body.append(heading("Gates"))
     body.append(table(
         ["step", "gate", "verdict", "observed", "threshold", "reason"],
-        [(s, g.gate, "PASS" if g.passed else "FAIL", g.observed, g.threshold, g.reason)
-         for s, g in result.gates],
+        [(s, g.gate, "PASS" if g.passed else "FAIL", _short(g.observed), _short(g.threshold),
+          g.reason) for s, g in result.gates],
     ))  # fmt: skip
     body.append(heading("Privacy budgets"))
     chart = _budget_chart(out, ledger_url)
@@ -66,6 +70,10 @@ def write_index(result: PilotResult, ledger_url: str) -> Path:
     index = out / "index.html"
     index.write_text(page("Privacy pilot report", "\n".join(body)), encoding="utf-8")
     return index
+
+
+def _short(value: object) -> object:
+    return f"{value:.4g}" if isinstance(value, float) else value
 
 
 def _raw_table(headers: list[str], rows: list[tuple[str, str, str, str]]) -> str:

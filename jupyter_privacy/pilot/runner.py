@@ -8,6 +8,7 @@ in the output folder, and `verdict.json` and `index.html` are written.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -75,6 +76,9 @@ def run_pilot(
     """Execute every template in name order into `out_dir`; never raises for a failing step."""
     import papermill
 
+    os.environ.setdefault(
+        "TF_CPP_MIN_LOG_LEVEL", "2"
+    )  # kernels inherit it: keep TF's C++ logs quiet
     say = echo or (lambda text: print(text, file=sys.stderr, flush=True))
     out = Path(out_dir).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)

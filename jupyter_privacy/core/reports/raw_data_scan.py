@@ -4,9 +4,10 @@ A DP pilot may publish only DP releases and settings. A cell that prints `df.hea
 `df.sample(3)` puts raw rows into the executed notebook; this scanner finds them.
 
 How: every cell value of the private frame becomes the strings it prints as (numbers at 0–6
-decimals, text as is). A token is *rare* when at most `rare_fraction` of the rows hold it (a wage like
-354.94, not an education level like 12). A text line that contains a rare token of some row and at
-least `min_cells` of that row's values is a finding. HTML tables are read row by row. Findings name
+decimals, text as is). A token is *rare* when at most `rare_fraction` of the rows hold it and it is distinctive (a wage
+like 354.94; not an education level like 12, nor a round 75.0 that any stylesheet contains). A rare token of some row with at least `min_cells` of that
+row's values within a few tokens of it (2 × columns + 2: a printed row, or a JSON record with its
+keys) is a finding; values scattered over a long line (a chart's data, minified code) are not. HTML tables are read row by row. Findings name
 the file, the cell and the row number — never the values, so the report itself leaks nothing.
 """
 
@@ -58,18 +59,28 @@ def _cell_keys(value: Any) -> set[str]:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e15:
             return {str(int(value))} | {f"{value:.{d}f}" for d in range(1, _MAX_DECIMALS + 1)}
-        return {f"{value:.{d}f}" for d in range(0, _MAX_DECIMALS + 1)}
+        # not at 0 decimals: "255" for 254.63 would match any integer in code or chart specs
+        return {f"{value:.{d}f}" for d in range(1, _MAX_DECIMALS + 1)}
     text = str(value).strip()
     return {text} if text else set()
 
 
-def _line_keys(line: str) -> set[str]:
-    keys: set[str] = set()
-    for token in _TOKEN.findall(line):
-        keys.add(token)
-        if "." in token:  # 354.940 prints the same value as 354.94
-            keys.add(token.rstrip("0").rstrip(".") if not token.endswith(".") else token)
-    return keys
+def _distinctive(key: str) -> bool:
+    """Could this value stand out in unrelated text? Numbers need 4 significant digits (354.94, not
+    75 or 65.0, which any stylesheet or chart spec contains); words need 4 characters."""
+    digits = key.lstrip("-").replace(".", "")
+    if digits.isdigit():
+        significant = digits.lstrip("0")
+        if "." in key:
+            significant = significant.rstrip("0")
+        return len(significant) >= 4
+    return len(key) >= 4
+
+
+def _token_keys(token: str) -> set[str]:
+    if "." in token:  # 354.940 prints the same value as 354.94
+        return {token, token.rstrip("0").rstrip(".")}
+    return {token}
 
 
 class RawDataScanner:
@@ -81,6 +92,7 @@ class RawDataScanner:
                 "the raw-data scan needs the private data (a non-empty frame)"
             )
         self.min_cells = max(1, min(min_cells, data.shape[1]))
+        self._window = 2 * data.shape[1] + 2
         self._rows: list[set[str]] = []
         frequency: dict[str, int] = defaultdict(int)
         for record in data.itertuples(index=False, name=None):
@@ -94,18 +106,25 @@ class RawDataScanner:
         self._rare: dict[str, list[int]] = defaultdict(list)
         for index, keys in enumerate(self._rows):
             for key in keys:
-                if frequency[key] <= limit:
+                if frequency[key] <= limit and _distinctive(key):
                     self._rare[key].append(index)
 
     def scan_text(self, text: str, path: str, location_prefix: str = "line") -> list[Finding]:
         findings: list[Finding] = []
         for number, line in enumerate(_table_aware_lines(text), start=1):
-            keys = _line_keys(line)
-            candidates = {row for key in keys if key in self._rare for row in self._rare[key]}
-            best = max(
-                ((_distinct_cells(self._rows[row], keys), -row) for row in candidates),
-                default=(0, 0),
-            )
+            tokens = [_token_keys(t) for t in _TOKEN.findall(line)]
+            best = (0, 0)
+            for position, keys in enumerate(tokens):
+                rows = {row for key in keys if key in self._rare for row in self._rare[key]}
+                if not rows:
+                    continue
+                # a printed row's values stand next to each other (with column names between them
+                # in JSON): only count values within a window around the rare one
+                window: set[str] = set().union(
+                    *tokens[max(0, position - self._window) : position + self._window + 1]
+                )
+                for row in rows:
+                    best = max(best, (_distinct_cells(self._rows[row], window), -row))
             if best[0] >= self.min_cells:  # the row that shows most completely in this line
                 where = f"line {number}" if location_prefix == "line" else location_prefix
                 findings.append(Finding(path, where, -best[1], best[0]))

@@ -1,0 +1,127 @@
+"""Small helpers the pilot template notebooks share, so each notebook reads as its story, not as
+plumbing: budgets that are created once and reused on re-runs, the pilot's private table, the model
+matrix for DP-SGD and the seeded member/non-member split the probe needs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.ledger import Budget, Ledger
+from jupyter_privacy.core.ledger.chain import to_jsonable
+from jupyter_privacy.pilot.private_data import DEFAULT_EXAMPLE, load_private_frame
+
+
+def ensure_budget(
+    ledger: Ledger, name: str, epsilon: float, delta: float = 0.0, **options: Any
+) -> Budget:
+    """Create the budget on the first run; on a re-run reuse it if its totals are the same."""
+    if name in {b.name for b in ledger.budgets()}:
+        budget = ledger.budget(name)
+        if budget.epsilon_total != epsilon or budget.delta_total != delta:
+            raise InvalidParameterError(
+                f"budget '{name}' already exists with ε {budget.epsilon_total:g}, δ "
+                f"{budget.delta_total:g}, not ε {epsilon:g}, δ {delta:g}; use another budget name, "
+                f"or raise it explicitly: jupyter privacy budget raise {name} --epsilon {epsilon:g}"
+            )
+        return budget
+    return ledger.create_budget(name, epsilon, delta, **options)
+
+
+def pilot_dataset(
+    data_path: str = "",
+    bounds: Mapping[str, Any] | None = None,
+    keys: Mapping[str, Any] | None = None,
+) -> Any:
+    """The pilot's private data with its public bounds and keys (the bundled CPS 1988 by default).
+
+    Your own file needs your own public `bounds` (numeric columns) and `keys` (categories).
+    """
+    from jupyter_privacy.core.queries import ExampleDataset, load_example
+
+    if not data_path:
+        return load_example(DEFAULT_EXAMPLE)
+    if not bounds:
+        raise InvalidParameterError(
+            "with data_path, also give bounds, e.g. -p bounds '{income: [0, 200000]}': public "
+            "ranges of the numeric columns, never read from the data"
+        )
+    frame = load_private_frame(data_path)
+    return ExampleDataset(
+        name=Path(data_path).stem, description=f"private data from {data_path}", frame=frame,
+        bounds={k: (float(v[0]), float(v[1])) for k, v in bounds.items()},
+        keys={k: tuple(str(x) for x in v) for k, v in (keys or {}).items()},
+    )  # fmt: skip
+
+
+def model_matrix(
+    dataset: Any, label_column: str, label_threshold: float
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Features scaled by the public bounds to [0, 1] and one-hot over the public keys; the label is
+    `label_column > label_threshold`. Nothing here is learned from the data."""
+    frame: pd.DataFrame = dataset.frame
+    if label_column not in frame.columns:
+        raise InvalidParameterError(
+            f"label_column {label_column!r} is not a column; columns: {', '.join(frame.columns)}"
+        )
+    columns, names = [], []
+    for column, (low, high) in dataset.bounds.items():
+        if column == label_column:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce").fillna((low + high) / 2)
+        columns.append(((values.clip(low, high) - low) / (high - low)).to_numpy("float32"))
+        names.append(column)
+    for column, categories in dataset.keys.items():
+        if column == label_column:
+            continue
+        text = frame[column].astype(str)
+        for category in categories:
+            columns.append((text == category).to_numpy("float32"))
+            names.append(f"{column}={category}")
+    x = np.stack(columns, axis=1)
+    y = (pd.to_numeric(frame[label_column], errors="coerce") > label_threshold).to_numpy("int32")
+    return x, y, names
+
+
+def split_rows(n: int, seed: int) -> dict[str, np.ndarray]:
+    """Seeded split: 70% train (members), 10% validation, 20% held out as probe non-members."""
+    order = np.random.default_rng(seed).permutation(n)  # a data split, not noise
+    train_end, validation_end = int(0.7 * n), int(0.8 * n)
+    return {
+        "train": order[:train_end],
+        "validation": order[train_end:validation_end],
+        "holdout": order[validation_end:],
+    }
+
+
+def pilot_model(features: int) -> Any:
+    """The pilot's classifier: a small MLP whose Dense layers allow fast gradient clipping."""
+    import tensorflow as tf
+
+    return tf.keras.Sequential([
+        tf.keras.Input((features,)),
+        tf.keras.layers.Dense(32, activation="relu"),
+        tf.keras.layers.Dense(2),
+    ])  # fmt: skip
+
+
+def write_json(path: str | Path, data: Any) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(to_jsonable(data), indent=2, ensure_ascii=False) + "\n")
+    return target
+
+
+def read_json(path: str | Path) -> Any:
+    target = Path(path)
+    if not target.is_file():
+        raise InvalidParameterError(
+            f"{target} is missing: run the earlier pilot steps first (jupyter privacy pilot run)"
+        )
+    return json.loads(target.read_text(encoding="utf-8"))
