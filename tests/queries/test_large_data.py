@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.queries import PrivateTable
+from jupyter_privacy.core.queries import Aggregate, PrivateTable, QuerySpec
+from jupyter_privacy.core.queries.mechanisms import TableInfo, calibrate, run
 from jupyter_privacy.core.queries.replay import file_digest, stat_file
 
 ROWS_PER_FILE = 400_000  # ~3.3 MB of incompressible floats per file: larger than the samples
@@ -92,3 +93,17 @@ def test_csv_glob_and_bad_paths(tmp_path, ledger):
     with pytest.raises(InvalidParameterError, match="several formats"):
         PrivateTable(str(tmp_path / "*"), budget="files", ledger=ledger)
     assert len(ledger.history("files")) == 1  # only the count
+
+
+@pytest.mark.slow
+def test_streaming_engine_draws_noise_once_per_release_not_per_batch(parts):
+    """OpenDP runs on polars' streaming engine: the noise must follow the aggregate of all batches."""
+    folder, truth = parts
+    info = TableInfo(schema={"value": pl.Float64}, bounds={"value": (0.0, 100.0)},
+                     impute={"value": 50.0}, keys={}, candidates={}, max_rows=10_000_000,
+                     max_groups=None, contributions=1)  # fmt: skip
+    calibrated = calibrate(QuerySpec((Aggregate("count"),), (), None), info, None, 1.0, 0.0)
+    scan = pl.scan_parquet(folder / "part-*.parquet")  # 12 row groups in 3 files
+    errors = np.array([run(calibrated, scan).item() - truth.height for _ in range(200)])
+    # One discrete Laplace draw at scale 1 has variance 1.84; one per batch would be ≥ 12 × that.
+    assert 0.6 < errors.var() < 4.0
