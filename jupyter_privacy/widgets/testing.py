@@ -36,6 +36,18 @@ def explorer_notebook(budget: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def accept_kernel_dialog(page: Any) -> None:
+    """Lab asks "Select Kernel" when it opens a notebook before the kernel specs have loaded
+    (seen under load); accept its default, the notebook's own Python 3 kernel."""
+    dialog = page.locator(".jp-Dialog")
+    try:
+        dialog.filter(has_text="Select Kernel").wait_for(state="visible", timeout=3_000)
+    except Exception:  # playwright's TimeoutError: no dialog, nothing to do
+        return
+    dialog.locator(".jp-mod-accept").click()
+    dialog.wait_for(state="hidden", timeout=10_000)
+
+
 def open_explorer(page: Any, server: Any, name: str, budget: str) -> None:
     """Write the notebook, open it, run its cell (retrying while the kernel connects), await the chart."""
     server.api(f"api/contents/{name}", method="PUT", body=explorer_notebook(budget))
@@ -43,6 +55,7 @@ def open_explorer(page: Any, server: Any, name: str, budget: str) -> None:
     page.wait_for_selector(".jp-Notebook .jp-Cell .jp-InputArea-editor", timeout=60_000)
     prompt = page.locator(".jp-Notebook .jp-Cell").first.locator(".jp-InputPrompt")
     for _attempt in range(4):  # a request dropped while connecting leaves `[ ]:`; nothing ran
+        accept_kernel_dialog(page)
         page.locator(".jp-Notebook .jp-Cell .jp-InputArea-editor").first.click()
         page.keyboard.press("Shift+Enter")
         try:
