@@ -38,3 +38,14 @@ def test_probe_detects_a_forbidden_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "IPython" in json.loads(out.stdout.strip().splitlines()[-1])["loaded"]
+
+
+def test_package_import_is_light_and_lazy_names_resolve() -> None:
+    code = (
+        "import sys, jupyter_privacy as jp\n"
+        "heavy = [m for m in ('opendp', 'tensorflow', 'IPython') if m in sys.modules]\n"
+        "names = [jp.PrivateTable.__name__, jp.dp_sgd_epsilon.__name__, jp.load_example.__name__]\n"
+        "print(heavy, names)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[] ['PrivateTable', 'dp_sgd_epsilon', 'load_example']"
