@@ -21,6 +21,7 @@ from jupyter_privacy.charts.tradeoff import (
     tradeoff_curve,
 )
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
+from jupyter_privacy.core.probes.metrics import dp_ceiling
 from jupyter_privacy.core.validation import check_epsilon
 from jupyter_privacy.widgets.live import live_chart, set_parameters
 
@@ -41,6 +42,7 @@ class TradeoffExplorer(widgets.VBox):
         low, high = epsilon_range
         self.epsilons = epsilon_grid(low, high)
         self._budget = table.ledger.budget(table.budget)
+        self._unit = self._budget.privacy_unit.removeprefix("one ")
         start = self._start(epsilon, low, high)
         self.slider = widgets.FloatLogSlider(
             value=start, base=10, min=math.log10(low), max=math.log10(high),
@@ -51,6 +53,8 @@ class TradeoffExplorer(widgets.VBox):
         self.slider.add_class("jp-PrivacyTradeoff-slider")
         self.line = widgets.HTML()
         self.line.add_class("jp-PrivacyTradeoff-line")
+        self.risk = widgets.HTML()
+        self.risk.add_class("jp-PrivacyTradeoff-risk")
         self.chart = live_chart(tradeoff_chart(self.curve, self.epsilons, start))
         self.chart.add_class("jp-PrivacyTradeoff-chart")
         self.release_button = widgets.Button(button_style="warning", icon="unlock",
@@ -67,7 +71,7 @@ class TradeoffExplorer(widgets.VBox):
             "<small>Exploring spends nothing (OpenDP's accuracy, no data read). Only the button "
             f"spends, from budget <b>{html.escape(table.budget)}</b>.</small>"
         )
-        super().__init__([self.slider, self.line, self.chart,
+        super().__init__([self.slider, self.line, self.risk, self.chart,
                           widgets.HBox([self.release_button]), note, self.result])  # fmt: skip
         self.add_class("jp-PrivacyTradeoff")
 
@@ -102,6 +106,12 @@ class TradeoffExplorer(widgets.VBox):
         budget = self._budget
         self.line.value = html.escape(
             self.curve.sentence(epsilon, budget.epsilon_remaining, budget.epsilon_total)
+        )
+        ceiling = dp_ceiling(epsilon, self.delta)
+        self.risk.value = html.escape(
+            f"attack risk at (ε {epsilon:.3g}, δ {self.delta:g}): any membership-inference attack "
+            f"on one {self._unit} has advantage (TPR − FPR) ≤ {ceiling.advantage:.2f}, "
+            f"ROC AUC ≤ {ceiling.auc:.2f}"
         )
         self.release_button.description = f"Release at ε = {epsilon:.3g} (spends)"
         self.release_button.disabled = epsilon > budget.epsilon_remaining + 1e-12

@@ -10,6 +10,7 @@ from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger
+from jupyter_privacy.core.probes import dp_ceiling
 from jupyter_privacy.core.queries import PrivateTable
 from jupyter_privacy.widgets import TradeoffExplorer
 
@@ -37,6 +38,9 @@ def test_slider_moves_the_marker_and_line_and_spends_nothing(table, ledger) -> N
     assert explorer.chart.params.chosen_utility_0 == pytest.approx(after.utility.iloc[0])
     assert "at ε = 0.5" in explorer.line.value and "0.5 of 1.0 left" in explorer.line.value
     assert explorer.release_button.description == "Release at ε = 0.5 (spends)"
+    ceiling = dp_ceiling(0.5, 0.0)
+    assert f"advantage (TPR − FPR) ≤ {ceiling.advantage:.2f}" in explorer.risk.value
+    assert "on one person has" in explorer.risk.value
     assert ledger.budget("study").epsilon_spent == 0.0
 
 
