@@ -250,3 +250,14 @@ def test_unknown_where_column_is_a_clear_error(make_table, ledger):
     with pytest.raises(InvalidParameterError, match="unknown column 'town' in WHERE"):
         make_table().count(1.0, where="town = 'x'")
     assert ledger.history("study") == []
+
+
+def test_table_keeps_the_frame_as_it_was_when_created(make_table, frame):
+    data = frame.copy()
+    table = make_table(data)  # pandas columns are converted when a query first reads them
+    data["income"] = 0.0
+    data.loc[:, "age"] = 18
+    assert table.mean("income", epsilon=3.0).value > 25_000  # ~50,000 before; 0 after the edit
+    assert table.mean("age", epsilon=3.0).value > 30  # ~49 before; 18 after
+    as_objects = make_table(frame.assign(name=frame.name.astype(object)))  # converted at once
+    assert abs(as_objects.count(epsilon=3.0).value - len(frame)) < 15

@@ -59,19 +59,40 @@ class FrameSource:
     as fast as polars' own in-memory scan.
     """
 
-    def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame, self.schema = frame, frame.schema
+    def __init__(self, frame: pl.DataFrame, pandas_frame: Any = None) -> None:
+        """With `pandas_frame`, `frame` is its empty polars twin (the schema) and each column is
+        converted on first use: a query then pays only for the columns it reads."""
+        self.frame, self.schema, self._pandas = frame, frame.schema, pandas_frame
+        self._height = frame.height if pandas_frame is None else len(pandas_frame)
+        self._casts: list[pl.Expr] = []
+        self._converted: dict[str, pl.DataFrame] = {}
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}
         self._hashes: dict[str, str] = {}
         self._cleanup: Any = None
 
     def prepare(self, bounds: dict[str, tuple[float, float]]) -> None:
-        self.frame = self.frame.with_columns(casts(self.schema, bounds))
+        self._casts = casts(self.schema, bounds)
+        self.frame = self.frame.with_columns(self._casts)
         self.schema = self.frame.schema
 
     def rows(self) -> int:
-        return self.frame.height
+        return self._height
+
+    def _column(self, column: str) -> pl.DataFrame:
+        if self._pandas is None:
+            return self.frame.select(column)
+        if column not in self._converted:
+            position = self.schema.names().index(column)
+            part = pl.from_pandas(self._pandas.iloc[:, [position]])
+            part = part.with_columns(e for e in self._casts if e.meta.output_name() == column)
+            if part.schema[column] != self.schema[column]:  # pragma: no cover - dtype decides
+                raise InvalidParameterError(
+                    f"column {column!r} converted to {part.schema[column]}, not the expected "
+                    f"{self.schema[column]}; pass pl.from_pandas(frame) instead"
+                )
+            self._converted[column] = part
+        return self._converted[column]
 
     def scan(self, columns: list[str]) -> pl.LazyFrame:
         scans = [pl.scan_ipc(self._spill(c)) for c in columns]
@@ -83,12 +104,12 @@ class FrameSource:
         The value hash is polars' 64-bit hash of each (value, row number), summed: one pass, order
         sensitive, stable for a given polars version (a polars upgrade only re-spends once).
         """
-        digest = hashlib.sha256(f"frame|polars {pl.__version__}|{self.frame.height}".encode())
+        digest = hashlib.sha256(f"frame|polars {pl.__version__}|{self._height}".encode())
         for column in columns:
             if column not in self._hashes:
                 row = pl.int_range(pl.len(), dtype=pl.UInt64)
                 value = (pl.col(column).hash(*_HASH_SEEDS) ^ row).hash(*_HASH_SEEDS).sum()
-                self._hashes[column] = str(self.frame.select(value).item())
+                self._hashes[column] = str(self._column(column).select(value).item())
             digest.update(f"|{column}:{self.schema[column]}:{self._hashes[column]}".encode())
         return "sha256:" + digest.hexdigest()
 
@@ -99,7 +120,7 @@ class FrameSource:
                 os.chmod(self._folder, 0o700)
                 self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._folder), True)
             path = self._folder / f"column-{len(self._files)}.arrow"
-            self.frame.select(column).write_ipc(path)
+            self._column(column).write_ipc(path)
             self._files[column] = path
         return self._files[column]
 
@@ -202,7 +223,25 @@ def load_source(data: Any) -> FrameSource | FileSource:
     """pandas or polars frame, polars LazyFrame, or a .csv / .parquet path or glob → a source."""
     if isinstance(data, (str, os.PathLike)):
         return FileSource(open_paths(data))
+    if _convertible_by_column(data):  # a shallow copy: pandas' copy-on-write snapshots it
+        snapshot = data.copy(deep=False)
+        return FrameSource(pl.from_pandas(snapshot.iloc[:0]), pandas_frame=snapshot)
     return FrameSource(to_polars(data))
+
+
+def _convertible_by_column(data: Any) -> bool:
+    """A pandas frame whose polars types follow from its dtypes alone (no object columns)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a core dependency
+        return False
+    return (
+        isinstance(data, pd.DataFrame)
+        and int(pd.__version__.split(".")[0]) >= 3  # copy-on-write always on
+        and all(isinstance(c, str) for c in data.columns)
+        and data.columns.is_unique
+        and not any(pd.api.types.is_object_dtype(dtype) for dtype in data.dtypes)
+    )
 
 
 def to_polars(data: Any) -> pl.DataFrame:
