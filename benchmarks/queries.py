@@ -1,7 +1,7 @@
 """DP queries against plain pandas on a generated frame (default 10 million rows), same run.
 
 Each DP query is timed as a user calls it: the first one includes every set-up step (building the
-PrivateTable from the pandas frame, spilling the columns it reads to Arrow IPC, fingerprinting them,
+PrivateTable from the pandas frame, converting and spilling the columns it reads to Arrow IPC, fingerprinting them,
 calibrating, recording the spend); later ones are fresh draws (replay would skip OpenDP). Baselines:
 pandas computing the same aggregate (count: `Series.count()`, a pass counting non-missing values;
 `len(df)` would be O(1)), pandas doing the same work as the DP query besides noise (fill missing
