@@ -44,7 +44,12 @@ def __getattr__(name: str) -> Any:
 
 
 def load_ipython_extension(ipython: object) -> None:
-    """`%load_ext jupyter_privacy`: register the magics (imported lazily: core stays Jupyter-free)."""
-    from jupyter_privacy.magics import load_ipython_extension as load
+    """`%load_ext jupyter_privacy`: register the magics and the widgets' `%dp_tradeoff`.
 
-    load(ipython)
+    This package root is where the Jupyter glue layers meet; they never import each other.
+    """
+    from jupyter_privacy.magics import load_ipython_extension as load_magics
+    from jupyter_privacy.widgets.magic import register as register_widget_magics
+
+    load_magics(ipython)
+    register_widget_magics(ipython)

@@ -13,7 +13,7 @@ import shlex
 from typing import Any
 
 from jupyter_privacy.core.accounting import report as words
-from jupyter_privacy.magics.errors import user_errors_as_usage
+from jupyter_privacy.usage_errors import user_errors_as_usage
 
 _VERBS = {
     "epsilon": (words.epsilon_report, words.format_epsilon_report),

@@ -22,7 +22,7 @@ from traitlets import Float, Unicode
 from jupyter_privacy.core.config import load_settings
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.ledger.provenance import current_origin
-from jupyter_privacy.magics.errors import user_errors_as_usage
+from jupyter_privacy.usage_errors import user_errors_as_usage
 
 
 class RaisingParser(argparse.ArgumentParser):

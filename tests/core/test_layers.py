@@ -49,3 +49,22 @@ def test_package_import_is_light_and_lazy_names_resolve() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[] ['PrivateTable', 'dp_sgd_epsilon', 'load_example']"
+
+
+GLUE = ("magics", "widgets", "server", "pilot")
+
+
+def test_glue_layers_do_not_import_each_other() -> None:
+    """magics, widgets, server and pilot depend on core (and charts), never on each other."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "jupyter_privacy"
+    crossings = []
+    for layer in GLUE:
+        others = "|".join(g for g in GLUE if g != layer)
+        pattern = re.compile(rf"^\s*(from|import)\s+jupyter_privacy\.({others})\b", re.MULTILINE)
+        for path in (package / layer).rglob("*.py"):
+            crossings += [f"{path.relative_to(package)} imports {m.group(2)}"
+                          for m in pattern.finditer(path.read_text())]  # fmt: skip
+    assert crossings == []

@@ -5,8 +5,8 @@
 
 TABLE is a `PrivateTable` variable in the notebook. Exploring spends nothing; the explorer's button
 releases (and spends) at the chosen ε. `--rows` is a public estimate of the table's size, used only
-for a mean's approximate ±. The one exception to "glue layers never import each other": this magic
-exists to show a widget, so it imports `jupyter_privacy.widgets` when it runs.
+for a mean's approximate ±. It lives with the widgets it shows (glue layers never import each
+other); `%load_ext jupyter_privacy` registers it next to the magics.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.magics.errors import user_errors_as_usage
+from jupyter_privacy.usage_errors import user_errors_as_usage
 
 
 class _RaisingParser(argparse.ArgumentParser):

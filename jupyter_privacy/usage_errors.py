@@ -1,4 +1,5 @@
-"""One place that turns a PrivacyError into IPython's one-line UsageError (no traceback)."""
+"""One place that turns a PrivacyError into IPython's one-line UsageError (no traceback), shared by
+the magics and the widgets' magic."""
 
 from __future__ import annotations
 
