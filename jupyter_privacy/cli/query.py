@@ -28,7 +28,10 @@ def register(sub: Any) -> None:
     )  # fmt: skip
     query.add_argument("sql", help='e.g. "SELECT COUNT(*), AVG(wage) FROM t"')
     query.add_argument("--budget", required=True, help="the budget to spend from")
-    query.add_argument("--data", required=True, metavar="FILE", help=".csv or .parquet file")
+    query.add_argument(
+        "--data", required=True, metavar="FILE",
+        help=".csv or .parquet file, or a quoted glob of them (read lazily, never all at once)",
+    )  # fmt: skip
     query.add_argument("--epsilon", type=epsilon_arg, required=True, help="ε for the statement")
     query.add_argument("--delta", type=delta_arg, default=0.0,
                        help="δ (only to select group keys privately)")  # fmt: skip
