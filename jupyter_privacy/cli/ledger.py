@@ -13,7 +13,7 @@ from jupyter_privacy.core.ledger.chain import to_jsonable
 
 
 def register(sub: Any) -> None:
-    ledger = sub.add_parser("ledger", help="verify or export the ledger")
+    ledger = sub.add_parser("ledger", help="verify, export or migrate the ledger")
     verbs = ledger.add_subparsers(dest="verb", metavar="VERB", required=True)
 
     verify = verbs.add_parser("verify", help="check the hash chain; exit 1 when tampering is found")
