@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 PILOT_OUT ?= build/pilot
 PILOT_ARGS ?=
 
-.PHONY: setup system-deps labextension pilot test lab bench lint clean
+.PHONY: setup system-deps labextension pilot test lab bench bench-large lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,18 @@ test: setup
 lab: setup
 	$(BIN)/jupyter lab --allow-root --LabApp.news_url=None
 
+# Each script prints its figures as ratios against a baseline measured in the same run
+# (docs/benchmarks.md records them). bench-large adds the 100M-row Parquet query (minutes, ~10 GB disk).
 bench: setup
 	$(BIN)/python benchmarks/ledger.py
+	$(BIN)/python benchmarks/queries.py --no-large
+	$(BIN)/python benchmarks/dpsgd.py
+	$(BIN)/python benchmarks/tradeoff.py
+	$(BIN)/python benchmarks/labextension.py
+	$(BIN)/python benchmarks/pilot.py
+
+bench-large: setup
+	$(BIN)/python benchmarks/queries.py --no-small
 
 lint: setup
 	$(BIN)/ruff check jupyter_privacy tests benchmarks

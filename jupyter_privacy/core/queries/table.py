@@ -36,7 +36,7 @@ from jupyter_privacy.core.validation import check_delta, check_epsilon, check_po
 
 DEFAULT_MAX_ROWS = 10_000_000
 DEFAULT_ALPHA = 0.05
-_WIDTHS = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2, pl.Int32: 4,
+_WIDTHS: dict[Any, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2, pl.Int32: 4,
            pl.UInt32: 4, pl.Float32: 4}  # fmt: skip
 
 
