@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.files import read_json_file
 from jupyter_privacy.core.ledger import Budget, Ledger
 from jupyter_privacy.core.ledger.chain import to_jsonable
 from jupyter_privacy.pilot.private_data import DEFAULT_EXAMPLE, load_private_frame
@@ -119,9 +120,9 @@ def write_json(path: str | Path, data: Any) -> Path:
 
 
 def read_json(path: str | Path) -> Any:
-    target = Path(path)
-    if not target.is_file():
+    """An earlier step's artifact; missing means that step has not run."""
+    if not Path(path).is_file():
         raise InvalidParameterError(
-            f"{target} is missing: run the earlier pilot steps first (jupyter privacy pilot run)"
+            f"{path} is missing: run the earlier pilot steps first (jupyter privacy pilot run)"
         )
-    return json.loads(target.read_text(encoding="utf-8"))
+    return read_json_file(path, "pilot artifact")

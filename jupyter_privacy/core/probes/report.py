@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.files import read_json_file
 
 REPORT_FORMAT = "jupyter-privacy/probe-report@1"
 STANDARD_FPRS = (0.001, 0.01)
@@ -91,14 +92,7 @@ class ProbeReport:
 
     @classmethod
     def load(cls, path: str | Path) -> ProbeReport:
-        file = Path(path)
-        try:
-            data = json.loads(file.read_text())
-        except FileNotFoundError:
-            raise InvalidParameterError(f"probe report not found: {file}") from None
-        except json.JSONDecodeError as error:
-            raise InvalidParameterError(f"{file} is not JSON ({error.msg})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(read_json_file(path, "probe report"))
 
     def summary(self) -> str:
         eps = self.empirical_epsilon

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import yaml
 
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.files import read_json_file, read_yaml_file
 from jupyter_privacy.core.reports import html
 
 CHECKLIST_FORMAT = "jupyter-privacy/checklist@1"
@@ -308,12 +308,7 @@ def _check_answers(answers: dict[str, Any], markets: list[dict[str, Any]]) -> di
 
 def load_answers(path: str | Path) -> dict[str, Any]:
     file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text()) or {}
-    except FileNotFoundError:
-        raise InvalidParameterError(f"answers file not found: {file}") from None
-    except yaml.YAMLError as error:
-        raise InvalidParameterError(f"answers file {file} is not valid YAML: {error}") from None
+    data = read_yaml_file(file, "answers file") or {}
     if not isinstance(data, dict):
         raise InvalidParameterError(f"answers file {file} must map item ids to done, n/a or open")
     return data
@@ -322,12 +317,7 @@ def load_answers(path: str | Path) -> dict[str, Any]:
 def load_checklist_status(path: str | Path) -> dict[str, Any]:
     """A checklist JSON written by `jupyter privacy checklist --json --out`, for gates and cards."""
     file = Path(path)
-    try:
-        data = json.loads(file.read_text())
-    except FileNotFoundError:
-        raise InvalidParameterError(f"checklist status not found: {file}") from None
-    except json.JSONDecodeError as error:
-        raise InvalidParameterError(f"{file} is not JSON ({error.msg})") from None
+    data = read_json_file(file, "checklist status")
     if data.get("format") != CHECKLIST_FORMAT:
         raise InvalidParameterError(f"{file} is not a checklist status (format {CHECKLIST_FORMAT})")
     return data  # type: ignore[no-any-return]

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.files import read_yaml_file
 from jupyter_privacy.core.probes.report import ProbeReport
 from jupyter_privacy.core.reports.verdict import GateResult
 
@@ -63,13 +62,7 @@ def check_meta(meta: Any) -> dict[str, Any]:
 
 
 def load_meta(path: str | Path) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        return check_meta(yaml.safe_load(file.read_text()))
-    except FileNotFoundError:
-        raise InvalidParameterError(f"card metadata not found: {file}") from None
-    except yaml.YAMLError as error:
-        raise InvalidParameterError(f"card metadata {file} is not valid YAML: {error}") from None
+    return check_meta(read_yaml_file(path, "card metadata"))
 
 
 @dataclass

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.files import read_yaml_file
 from jupyter_privacy.core.probes.gate import ProbeLimit
 from jupyter_privacy.core.probes.report import fpr_key
 from jupyter_privacy.core.reports import html
@@ -235,11 +234,4 @@ def _check_criterion(where: str, c: Any) -> None:
 
 
 def load_threat_model(path: str | Path) -> ThreatModel:
-    file = Path(path)
-    try:
-        data = yaml.safe_load(file.read_text())
-    except FileNotFoundError:
-        raise InvalidParameterError(f"threat model not found: {file}") from None
-    except yaml.YAMLError as error:
-        raise InvalidParameterError(f"threat model {file} is not valid YAML: {error}") from None
-    return validate_threat_model(data)
+    return validate_threat_model(read_yaml_file(path, "threat model"))

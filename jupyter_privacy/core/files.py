@@ -1,0 +1,32 @@
+"""Reading the kit's JSON and YAML inputs with one set of clear errors (missing file, bad syntax)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jupyter_privacy.core.errors import InvalidParameterError
+
+
+def read_json_file(path: str | Path, what: str) -> Any:
+    """Parsed JSON of `path`; `what` names the file in errors ("probe report", "checklist status")."""
+    file = Path(path)
+    try:
+        return json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidParameterError(f"{what} not found: {file}") from None
+    except json.JSONDecodeError as error:
+        raise InvalidParameterError(f"{what} {file} is not JSON ({error.msg})") from None
+
+
+def read_yaml_file(path: str | Path, what: str) -> Any:
+    file = Path(path)
+    try:
+        return yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidParameterError(f"{what} not found: {file}") from None
+    except yaml.YAMLError as error:
+        raise InvalidParameterError(f"{what} {file} is not valid YAML: {error}") from None
