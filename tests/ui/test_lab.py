@@ -123,10 +123,12 @@ def test_launcher_card_creates_a_notebook_from_a_template(page, lab: LabServer) 
 def test_palette_command_creates_a_numbered_copy(page, lab: LabServer) -> None:
     before = set(lab.root.glob("dp-analytics*.ipynb"))
     page.keyboard.press("Control+Shift+C")
-    page.keyboard.type("New notebook from pilot template")
-    item = page.locator(".lm-CommandPalette-item", has_text="DP analytics")
+    # Type the whole label and press Enter: the palette re-renders its list while it filters, so a
+    # click on an item can hit one that was just replaced (flaky under load).
+    page.keyboard.type("New notebook from pilot template: DP analytics")
+    item = page.locator(".lm-CommandPalette-item.lm-mod-active", has_text="DP analytics")
     expect(item).to_be_visible(timeout=10_000)
-    item.click()
+    page.keyboard.press("Enter")
     tab = page.locator(".lm-TabBar-tab.jp-mod-current", has_text="dp-analytics-")
     expect(tab).to_be_visible(timeout=20_000)
     new = set(lab.root.glob("dp-analytics*.ipynb")) - before
