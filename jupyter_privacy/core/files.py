@@ -30,3 +30,12 @@ def read_yaml_file(path: str | Path, what: str) -> Any:
         raise InvalidParameterError(f"{what} not found: {file}") from None
     except yaml.YAMLError as error:
         raise InvalidParameterError(f"{what} {file} is not valid YAML: {error}") from None
+
+
+def read_yaml_mapping(path: str | Path, what: str, shape: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (an empty file is an empty one); `shape` says what the
+    mapping maps, for the error ("item ids to done, n/a or open")."""
+    data = read_yaml_file(path, what) or {}
+    if not isinstance(data, dict):
+        raise InvalidParameterError(f"{what} {path} must map {shape}")
+    return data

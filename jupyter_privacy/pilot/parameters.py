@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.files import read_yaml_file
+from jupyter_privacy.core.files import read_yaml_mapping
 from jupyter_privacy.core.templates import Template
 
 #: Filled in by the runner for every template that declares them; users may not override them with -p.
@@ -31,11 +31,7 @@ def parse_cli_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
 
 
 def load_parameter_file(path: str | Path) -> dict[str, Any]:
-    file = Path(path)
-    data = read_yaml_file(file, "parameter file") or {}
-    if not isinstance(data, dict):
-        raise InvalidParameterError(f"parameter file {file} must be a mapping of name: value")
-    return data
+    return read_yaml_mapping(path, "parameter file", "parameter names to values")
 
 
 def known_parameters(templates: Iterable[Template]) -> dict[str, Any]:

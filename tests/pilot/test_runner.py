@@ -135,3 +135,20 @@ def test_cli_run_with_p_and_f(templates: Path, tmp_path: Path, cli_env: dict[str
         [*cli, "-p", "bogus", "1"], capture_output=True, text=True, env=cli_env
     )
     assert unknown.returncode == 2 and "unknown pilot parameter 'bogus'" in unknown.stderr
+
+
+def test_parameter_file_errors_are_clear(tmp_path: Path) -> None:
+    from jupyter_privacy.pilot.parameters import load_parameter_file
+
+    with pytest.raises(InvalidParameterError, match="parameter file not found"):
+        load_parameter_file(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("epsilon: [1, 2\n")
+    with pytest.raises(InvalidParameterError, match="is not valid YAML"):
+        load_parameter_file(bad)
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- 1\n- 2\n")
+    with pytest.raises(InvalidParameterError, match="must map parameter names to values"):
+        load_parameter_file(listed)
+    (tmp_path / "empty.yaml").write_text("")
+    assert load_parameter_file(tmp_path / "empty.yaml") == {}

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.files import read_json_file, read_yaml_file
+from jupyter_privacy.core.files import read_json_file, read_yaml_mapping
 from jupyter_privacy.core.reports import html
 
 CHECKLIST_FORMAT = "jupyter-privacy/checklist@1"
@@ -307,11 +307,7 @@ def _check_answers(answers: dict[str, Any], markets: list[dict[str, Any]]) -> di
 
 
 def load_answers(path: str | Path) -> dict[str, Any]:
-    file = Path(path)
-    data = read_yaml_file(file, "answers file") or {}
-    if not isinstance(data, dict):
-        raise InvalidParameterError(f"answers file {file} must map item ids to done, n/a or open")
-    return data
+    return read_yaml_mapping(path, "answers file", "item ids to done, n/a or open")
 
 
 def load_checklist_status(path: str | Path) -> dict[str, Any]:
