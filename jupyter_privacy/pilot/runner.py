@@ -20,7 +20,7 @@ from jupyter_privacy.core.errors import PrivacyError
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.reports.gates import ledger_gate
 from jupyter_privacy.core.reports.verdict import GateResult
-from jupyter_privacy.core.templates import Template, list_templates
+from jupyter_privacy.core.templates import Template, list_templates, read_notebook
 from jupyter_privacy.pilot.gates import load_gates
 from jupyter_privacy.pilot.parameters import parameters_for
 from jupyter_privacy.pilot.private_data import load_private_frame
@@ -88,13 +88,14 @@ def run_pilot(
     for index, template in enumerate(chosen, start=1):
         values = parameters_for(template, {**parameters, **runner_values})
         executed = out / "notebooks" / template.filename
+        source = template_path_of(template, templates_folder)
         say(f"[{index}/{len(chosen)}] {template.name} …")
         start = time.perf_counter()
         try:
             papermill.execute_notebook(
-                str(template_path_of(template, templates_folder)), str(executed),
+                str(source), str(executed),
                 parameters=values, kernel_name=kernel_name, cwd=str(out),
-                progress_bar=False, log_output=False,
+                progress_bar=False, log_output=False, extra_arguments=_quiet_kernel(kernel_name, source),
             )  # fmt: skip
         except papermill.PapermillExecutionError as error:
             seconds = time.perf_counter() - start
@@ -127,6 +128,15 @@ def run_pilot(
 
     write_index(result, ledger_url)
     return result
+
+
+def _quiet_kernel(kernel_name: str | None, notebook: Path) -> list[str]:
+    """ipykernel logs a transport warning per kernel start; a batch run shows only its errors.
+    Only for the Python kernel: other kernels would not understand the option."""
+    if kernel_name is None:
+        kernelspec = read_notebook(notebook).get("metadata", {}).get("kernelspec", {})
+        kernel_name = kernelspec.get("name")
+    return ["--IPKernelApp.log_level=ERROR"] if kernel_name == "python3" else []
 
 
 def template_path_of(template: Template, folder: str | Path | None) -> Path:
