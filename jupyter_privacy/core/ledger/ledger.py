@@ -22,7 +22,13 @@ from jupyter_privacy.core.errors import (
 )
 from jupyter_privacy.core.ledger import chain, schema
 from jupyter_privacy.core.ledger.composition import Spend, add, composition_rule, dec
-from jupyter_privacy.core.ledger.models import Budget, Release, VerificationReport, release_from_row
+from jupyter_privacy.core.ledger.models import (
+    Budget,
+    LedgerCopy,
+    Release,
+    VerificationReport,
+    release_from_row,
+)
 from jupyter_privacy.core.ledger.provenance import current_actor, current_origin
 from jupyter_privacy.core.ledger.schema import ensure_schema
 from jupyter_privacy.core.ledger.statements import (
@@ -40,6 +46,7 @@ from jupyter_privacy.core.ledger.storage import (
     mask_url,
     translated_errors,
 )
+from jupyter_privacy.core.ledger.transfer import copy_rows
 from jupyter_privacy.core.validation import (
     check_budget_name,
     check_delta,
@@ -300,7 +307,28 @@ class Ledger:
             "verification": report.to_dict(),
         }
 
+    def copy_to(self, target: Ledger, *, overwrite: bool = False) -> LedgerCopy:
+        """Copy every budget and entry into `target` unchanged, in one of its write transactions.
+
+        Hashes are copied too, so the copy verifies exactly when this ledger does: call `verify()`
+        first when a tampered ledger must not be copied. A target that holds entries is refused
+        unless `overwrite`, which replaces its contents; a ledger cannot be copied onto itself.
+        """
+        if target.url == self.url:
+            raise InvalidParameterError(
+                f"cannot copy ledger {self.display_url} onto itself; give another target ledger"
+            )
+        with translated_errors(target.url), self._snapshot() as src, target._write() as dst:
+            return copy_rows(src, dst, target=target.display_url, overwrite=overwrite)
+
     # -- internals -----------------------------------------------------------------------------
+    def _snapshot(self) -> Connection:
+        """A read connection whose queries all see one state (SQLite: one deferred transaction)."""
+        conn = self._engine.connect()
+        if conn.dialect.name != "sqlite":
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        return conn
+
     def _lock_head(self, conn: Connection) -> Any:
         return conn.execute(SELECT_HEAD).one()
 

@@ -6,14 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from jupyter_privacy.core.errors import InvalidParameterError, LedgerIntegrityError
-from jupyter_privacy.core.ledger import schema as T
 from jupyter_privacy.core.ledger.ledger import Ledger, open_ledger
-from jupyter_privacy.core.ledger.storage import translated_errors
-
-_CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -45,30 +39,7 @@ def migrate_ledger(source: Ledger, target_url: str, *, overwrite: bool = False) 
     with open_ledger(target_url) as target:
         if target.url == source.url:
             raise InvalidParameterError("the target is the source ledger; give another --to URL")
-        with translated_errors(target.url), source._engine.connect() as src:
-            budgets = [dict(r._mapping) for r in src.execute(sa.select(T.budgets))]
-            head = dict(src.execute(sa.select(T.chain_head)).one()._mapping)
-            with target._write() as dst:
-                dst.execute(sa.select(T.chain_head).with_for_update()).one()
-                existing = dst.execute(sa.select(sa.func.count()).select_from(T.entries)).scalar()
-                if existing and not overwrite:
-                    raise InvalidParameterError(
-                        f"target ledger {target.display_url} already holds {existing} entries; "
-                        "pass --force (overwrite=True) to replace them",
-                        entries=existing,
-                    )
-                dst.execute(T.entries.delete())
-                dst.execute(T.budgets.delete())
-                if budgets:
-                    dst.execute(T.budgets.insert(), budgets)
-                copied = 0
-                rows = src.execution_options(yield_per=_CHUNK).execute(
-                    sa.select(T.entries).order_by(T.entries.c.id)
-                )
-                for chunk in rows.partitions(_CHUNK):
-                    dst.execute(T.entries.insert(), [dict(r._mapping) for r in chunk])
-                    copied += len(chunk)
-                dst.execute(T.chain_head.update().where(T.chain_head.c.id == 1).values(**head))
+        copied = source.copy_to(target, overwrite=overwrite)
         verified = target.verify()
         if not verified.ok:  # pragma: no cover - would mean a backend changed values in transit
             raise LedgerIntegrityError(
@@ -77,8 +48,8 @@ def migrate_ledger(source: Ledger, target_url: str, *, overwrite: bool = False) 
         return MigrationReport(
             source=source.display_url,
             target=target.display_url,
-            budgets=len(budgets),
-            entries=copied,
-            head_hash=head["head_hash"],
+            budgets=copied.budgets,
+            entries=copied.entries,
+            head_hash=copied.head_hash,
             verified=verified.ok,
         )

@@ -100,6 +100,15 @@ class VerificationReport:
         }
 
 
+@dataclass(frozen=True)
+class LedgerCopy:
+    """What `Ledger.copy_to` wrote into the target."""
+
+    budgets: int
+    entries: int
+    head_hash: str
+
+
 def release_from_row(row: Any, budget_name: str) -> Release:
     return Release(
         id=row.id,

@@ -1,0 +1,47 @@
+"""Row-for-row copy of one ledger into another (see `Ledger.copy_to`).
+
+Entries, budgets and the chain head are copied unchanged, hashes included, so the copy verifies
+exactly when the source does: tampering is carried over, never repaired or hidden.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.ledger import schema as T
+from jupyter_privacy.core.ledger.models import LedgerCopy
+from jupyter_privacy.core.ledger.statements import SELECT_HEAD
+
+_CHUNK = 1000
+
+
+def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool) -> LedgerCopy:
+    """Copy from `src` (one read snapshot) into `dst` (a write transaction on the target).
+
+    `dst` is emptied first; a target holding entries is refused unless `overwrite`.
+    """
+    budgets = [dict(r._mapping) for r in src.execute(sa.select(T.budgets))]
+    head = dict(src.execute(sa.select(T.chain_head)).one()._mapping)
+    dst.execute(SELECT_HEAD).one()  # the target's write lock: no spend slips in meanwhile
+    existing = dst.execute(sa.select(sa.func.count()).select_from(T.entries)).scalar()
+    if existing and not overwrite:
+        raise InvalidParameterError(
+            f"target ledger {target} already holds {existing} entries; "
+            "pass --force (overwrite=True) to replace them",
+            entries=existing,
+        )
+    dst.execute(T.entries.delete())
+    dst.execute(T.budgets.delete())
+    if budgets:
+        dst.execute(T.budgets.insert(), budgets)
+    copied = 0
+    rows = src.execution_options(yield_per=_CHUNK).execute(
+        sa.select(T.entries).order_by(T.entries.c.id)
+    )
+    for chunk in rows.partitions(_CHUNK):
+        dst.execute(T.entries.insert(), [dict(r._mapping) for r in chunk])
+        copied += len(chunk)
+    dst.execute(T.chain_head.update().where(T.chain_head.c.id == 1).values(**head))
+    return LedgerCopy(budgets=len(budgets), entries=copied, head_hash=head["head_hash"])
