@@ -17,6 +17,7 @@ import warnings
 from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.display import display
 from traitlets import Float, Unicode
 
 from jupyter_privacy.core.config import load_settings
@@ -139,11 +140,15 @@ class DPMagics(Magics):
     @cell_magic
     @user_errors_as_usage
     def dp_sql(self, line: str, cell: str) -> None:
-        """Run a DP SQL statement (see the module docstring): value, ±, ε spent, budget left."""
+        """Run a DP SQL statement (see the module docstring): value, ±, ε spent, budget left.
+
+        The result is displayed, not returned: Jupyter shows its HTML table (`_repr_html_`), a
+        terminal its text table, and `Out[n]` does not keep a second copy (`-o VAR` keeps it).
+        """
         result = run_dp_sql(
             line, cell, self.shell.user_ns, self.defaults(), cell_origin(self.shell)
         )
-        print(result)
+        display(result)
 
 
 def register(ipython: Any) -> None:

@@ -115,6 +115,16 @@ class QueryPreview:
             + self._threshold_note()
         )
 
+    def _repr_html_(self) -> str:
+        """The preview as a notebook table (IPython and Jupyter pick this up)."""
+        from jupyter_privacy.core.queries.html import preview_html  # html imports this module
+
+        return preview_html(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """Plain-text front ends (a terminal, `text/plain`) show the text table, not the fields."""
+        printer.text(str(self))
+
     def _threshold_note(self) -> str:
         if self.threshold is None:
             return ""
@@ -161,10 +171,10 @@ class QueryRelease(QueryPreview):
         return pd.DataFrame.from_records(records)
 
     def __str__(self) -> str:
-        eps = self.epsilon_split
+        eps, num = self.epsilon_split, format_number
         rows = [
-            [*item.group, item.statistic, _num(item.value), _num(item.plus_minus),
-             f"[{_num(item.low)}, {_num(item.high)}]", f"{eps.get(item.statistic, 0):.4g}"]
+            [*item.group, item.statistic, num(item.value), num(item.plus_minus),
+             f"[{num(item.low)}, {num(item.high)}]", f"{eps.get(item.statistic, 0):.4g}"]
             for item in self.values
         ]  # fmt: skip
         confidence = f"{(1 - self.alpha) * 100:g}%"
@@ -181,8 +191,18 @@ class QueryRelease(QueryPreview):
         table = tabulate(rows, headers=headers, tablefmt="simple")
         return table + "\n" + foot + self._threshold_note()
 
+    def _repr_html_(self) -> str:
+        """The release as a notebook table: values, ±, intervals, cost, budget left, replay."""
+        from jupyter_privacy.core.queries.html import release_html  # html imports this module
 
-def _num(value: float | None) -> str:
+        return release_html(self)
+
+    # IPython takes a class's own dataclass __repr__ before an inherited _repr_pretty_
+    _repr_pretty_ = QueryPreview._repr_pretty_
+
+
+def format_number(value: float | None) -> str:
+    """Six significant digits; "-" for a value OpenDP does not give (a quantile's interval)."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
     return f"{value:.6g}"
@@ -193,4 +213,4 @@ def _scales(stat: Statistic) -> str:
 
 
 def _accuracies(stat: Statistic) -> str:
-    return ", ".join(_num(c.accuracy) for c in stat.components)
+    return ", ".join(format_number(c.accuracy) for c in stat.components)
