@@ -1,8 +1,10 @@
 """DP-SGD widgets: `TrainingMonitor` (ε and accuracy per epoch, live) and `NoiseSweep` (ε vs accuracy).
 
-A sweep trains on the private data once per noise multiplier σ, so EVERY run is a DP release: each
-goes through `train_dp_sgd`, which records its (ε, δ) in the budget, and the sweep refuses to start
-when the runs' planned ε and δ together (basic composition: they add up) exceed what is left.
+A sweep trains on the private data once per noise multiplier σ, so every run it trains is a DP
+release: each goes through `train_dp_sgd`, which records its (ε, δ) in the budget. A run that repeats
+a recorded training (same model, data and settings) replays it and spends nothing, so the sweep
+refuses to start only when the runs that would train need more ε or δ together (basic composition:
+they add up) than is left.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from jupyter_privacy.core.training import (
     EpochRecord,
     TrainingProgress,
     TrainingResult,
+    find_training_replay,
     plan_training,
     train_dp_sgd,
 )
@@ -52,8 +55,9 @@ class TrainingMonitor(widgets.VBox):
     def _on_epoch(self, record: EpochRecord) -> None:
         accuracy = (f", validation accuracy {record.val_accuracy:.3f}"
                     if record.val_accuracy is not None else "")  # fmt: skip
+        replayed = " (replayed from the ledger, nothing spent)" if record.replayed else ""
         self.status.value = html.escape(
-            f"epoch {record.epoch}/{record.epochs}: ε {record.epsilon:.3g} so far "
+            f"epoch {record.epoch}/{record.epochs}{replayed}: ε {record.epsilon:.3g} so far "
             f"({record.accountant}, {record.sampling} sampling, δ {record.delta:g}){accuracy}"
         )
         self.chart.chart = training_chart(self.progress)
@@ -63,7 +67,9 @@ class NoiseSweep(widgets.VBox):
     """Train at several noise multipliers σ and draw validation accuracy against ε.
 
     Every run trains on `x, y` and is recorded in `budget` as its own release: the sweep SPENDS the
-    sum of the runs' ε. `run()` checks that sum against the budget before the first run.
+    sum of the runs' ε. A run already recorded with the same settings replays and spends nothing
+    (unless ``fresh=True``); `run()` checks the sum over the runs that would train against the
+    budget before the first run.
     """
 
     def __init__(
@@ -104,32 +110,53 @@ class NoiseSweep(widgets.VBox):
             f"private data; each run is recorded in budget <b>{html.escape(self.budget)}</b>. "
             f"Planned total: ε {self.planned_epsilon:.3g}, δ {self.planned_delta:g} (basic "
             f"composition across runs; each run's ε by {html.escape(plan.accountant)}, "
-            f"{html.escape(plan.sampling)} sampling)."
+            f"{html.escape(plan.sampling)} sampling). A run that repeats a recorded training "
+            "replays it and spends nothing."
         )
 
     @property
     def data(self) -> pd.DataFrame:
         """The chart's data: one row per finished run (σ, ε, δ, validation accuracy)."""
-        return sweep_data(self.results)
+        data = sweep_data(self.results)
+        # A run replayed from a ledger written before histories were kept has no per-epoch
+        # records; its release still holds the final (held-out) validation accuracy.
+        recorded = [r.release.value.get("val_accuracy") if isinstance(r.release.value, dict)
+                    else None for r in self.results]  # fmt: skip
+        data["val_accuracy"] = data["val_accuracy"].fillna(pd.Series(recorded, dtype=float))
+        return data
+
+    def replaying(self) -> list[float]:
+        """The σ of the runs still to do that would replay a recorded release (nothing spent).
+        Asks the ledger without training or spending."""
+        pending = self.sigmas[len(self.results) :]
+        return [s for s in pending if find_training_replay(
+            self.model, self.x, self.y, budget=self.budget, ledger=self.ledger,
+            validation_data=self.validation_data, noise_multiplier=s, **self.options) is not None]  # fmt: skip
 
     def run(self) -> list[TrainingResult]:
-        """Check the whole sweep fits the budget, then train and record each run in turn."""
+        """Check the runs that would train fit the budget, then train (or replay) each in turn."""
+        pending = self.sigmas[len(self.results) :]
+        replaying = self.replaying()
+        spending = [p for s, p in zip(self.sigmas, self.plans, strict=True)
+                    if s in pending and s not in replaying]  # fmt: skip
+        epsilon = sum(p.planned.epsilon for p in spending)
+        delta = sum(p.delta for p in spending)
         state = self.ledger.budget(self.budget)
-        if (self.planned_epsilon > state.epsilon_remaining
-                or self.planned_delta > state.delta_remaining):  # fmt: skip
+        if epsilon > state.epsilon_remaining or delta > state.delta_remaining:
             raise BudgetExceededError(
-                f"the sweep would spend ε {self.planned_epsilon:.4g} and δ {self.planned_delta:g} "
-                f"over {len(self.sigmas)} runs, but budget '{self.budget}' has ε "
+                f"the sweep would spend ε {epsilon:.4g} and δ {delta:g} over the {len(spending)} "
+                f"of {len(pending)} runs that would train ({len(replaying)} replay recorded "
+                f"releases and spend nothing), but budget '{self.budget}' has ε "
                 f"{state.epsilon_remaining:.4g} and δ {state.delta_remaining:g} left. Nothing was "
                 "trained. Use fewer or larger noise multipliers, or fewer epochs",
-                budget=self.budget, requested_epsilon=self.planned_epsilon,
-                requested_delta=self.planned_delta, remaining_epsilon=state.epsilon_remaining,
-                remaining_delta=state.delta_remaining,
+                budget=self.budget, requested_epsilon=epsilon, requested_delta=delta,
+                remaining_epsilon=state.epsilon_remaining, remaining_delta=state.delta_remaining,
             )  # fmt: skip
         for index, sigma in enumerate(self.sigmas, start=1):
             if index <= len(self.results):
                 continue  # already trained by an earlier call
-            self.status.value = f"training run {index}/{len(self.sigmas)} at σ {sigma:g}…"
+            verb = "replaying" if sigma in replaying else "training"
+            self.status.value = f"{verb} run {index}/{len(self.sigmas)} at σ {sigma:g}…"
             result = train_dp_sgd(
                 self.model, self.x, self.y, budget=self.budget, ledger=self.ledger,
                 validation_data=self.validation_data, noise_multiplier=sigma,
@@ -139,8 +166,10 @@ class NoiseSweep(widgets.VBox):
             )  # fmt: skip
             self.results.append(result)
             self.chart.chart = sweep_chart(self.data)
-        spent = sum(r.epsilon.epsilon for r in self.results)
+        trained = [r for r in self.results if not r.release.replayed]
+        spent = sum(r.epsilon.epsilon for r in trained)
         self.status.value = html.escape(
-            f"done: {len(self.results)} runs recorded in '{self.budget}' (ε {spent:.3g} in total)"
+            f"done: {len(self.results)} runs recorded in '{self.budget}': {len(trained)} trained "
+            f"(ε {spent:.3g} spent), {len(self.results) - len(trained)} replayed (nothing spent)"
         )
         return self.results

@@ -11,6 +11,7 @@ from jupyter_privacy.core.training.train import (
     TrainingPlan,
     TrainingResult,
     check_fits_budget,
+    find_training_replay,
     plan_training,
     train_dp_sgd,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "TrainingResult",
     "check_fits_budget",
     "data_fingerprint",
+    "find_training_replay",
     "plan_training",
     "train_dp_sgd",
 ]

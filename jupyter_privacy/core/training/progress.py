@@ -14,7 +14,8 @@ from typing import Any
 @dataclass(frozen=True)
 class EpochRecord:
     """One finished epoch. `loss`/`accuracy` are measured on the private training data without
-    noise: they are for the analyst's eyes and are not part of the recorded DP release."""
+    noise: they are for the analyst's eyes and are not part of the recorded DP release.
+    `replayed` marks an epoch read back from a stored training (nothing was spent for it)."""
 
     epoch: int
     epochs: int
@@ -27,6 +28,7 @@ class EpochRecord:
     accountant: str
     sampling: str
     seconds: float
+    replayed: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

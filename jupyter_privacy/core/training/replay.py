@@ -2,8 +2,14 @@
 architecture and data) returns the stored model and its stored release, and spends nothing.
 
 The trained weights are kept next to the ledger (`models/<key>.npz` beside a SQLite ledger, else
-`<project>/.privacy/models/`, or `model_store`) because the ledger records values, not model files. A replay whose weights file is
-gone is refused rather than silently retrained: retraining is a fresh draw and spends again.
+`<project>/.privacy/models/`, or `model_store`) because the ledger records values, not model files.
+A replay whose weights file is gone is refused rather than silently retrained: retraining is a fresh
+draw and spends again.
+
+The per-epoch history (`models/<key>.history.json`) is kept beside the weights, not in the ledger:
+it holds the training loss and accuracy, measured on the private data without noise, which are
+for the analyst's eyes and not part of the DP release. A replay hands it back so charts show the
+same curve; a store written before histories were kept replays without per-epoch records.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +27,7 @@ import numpy as np
 from jupyter_privacy.core.config import find_project_root
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release
+from jupyter_privacy.core.training.progress import EpochRecord
 
 
 def training_replay_key(budget: str, *, architecture: str, settings: dict[str, Any],
@@ -87,10 +96,40 @@ def save_weights(model: Any, path: Path) -> Path:
     return temporary
 
 
-def load_replayed_model(
-    ledger: Ledger, budget: str, key: str, store: Path, template_model: Any, compile_model: Any
-) -> tuple[Release, Any] | None:
-    """The stored release and a model carrying its weights, or None when this training is new."""
+def history_path(store: Path, key: str) -> Path:
+    return store / f"{key.replace(':', '-')}.history.json"
+
+
+def save_history(records: list[EpochRecord], path: Path) -> Path:
+    """Write the per-epoch records to a temporary file; renamed like the weights once recorded."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp.json")
+    temporary.write_text(json.dumps([record.to_dict() for record in records], indent=1))
+    return temporary
+
+
+def load_history(store: Path, key: str) -> list[EpochRecord]:
+    """The stored per-epoch records, marked replayed; [] when none were kept (older stores)."""
+    path = history_path(store, key)
+    if not path.is_file():
+        return []
+    names = {f.name for f in fields(EpochRecord)} - {"replayed"}
+    try:
+        rows = json.loads(path.read_text())
+        return [EpochRecord(**{k: v for k, v in row.items() if k in names}, replayed=True)
+                for row in rows]  # fmt: skip
+    except (OSError, ValueError, TypeError, AttributeError) as error:
+        warnings.warn(
+            f"the per-epoch history {path} could not be read ({error}); the replay goes on "
+            "without per-epoch records",
+            stacklevel=3,
+        )
+        return []
+
+
+def stored_training(ledger: Ledger, budget: str, key: str, store: Path) -> Release | None:
+    """The release this exact training replays, or None when it is new. Spends nothing; refuses
+    when the release is recorded but its weights file is gone (retraining would spend again)."""
     stored = ledger.find_replay(budget, key)
     if stored is None:
         return None
@@ -101,9 +140,19 @@ def load_replayed_model(
             f"'{budget}', but its weights file {path} is missing. Restore it, or pass fresh=True "
             "to train again (that spends the budget again)"
         )
+    return stored
+
+
+def load_replayed_model(
+    ledger: Ledger, budget: str, key: str, store: Path, template_model: Any, compile_model: Any
+) -> tuple[Release, Any] | None:
+    """The stored release and a model carrying its weights, or None when this training is new."""
+    stored = stored_training(ledger, budget, key, store)
+    if stored is None:
+        return None
     import tensorflow as tf
 
-    with np.load(path) as archive:
+    with np.load(weights_path(store, key)) as archive:
         weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
     model = tf.keras.models.clone_model(template_model)
     model.set_weights(weights)

@@ -10,6 +10,7 @@ Order of events, so a failure anywhere spends nothing and releases nothing:
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -31,9 +32,13 @@ from jupyter_privacy.core.training.fingerprint import data_fingerprint
 from jupyter_privacy.core.training.models import build_dp_model, load_tf, make_loss
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
 from jupyter_privacy.core.training.replay import (
+    history_path,
+    load_history,
     load_replayed_model,
     model_store_dir,
+    save_history,
     save_weights,
+    stored_training,
     training_replay_key,
     weights_path,
 )
@@ -187,16 +192,9 @@ def train_dp_sgd(
     δ defaults to the largest power of ten ≤ 1/(10·n). Re-running the same training returns the
     stored model and release and spends nothing (see replay.py); ``fresh=True`` trains and spends again.
     """
-    if not hasattr(x, "__len__") or not hasattr(y, "__len__"):
-        raise InvalidParameterError(
-            "x and y must be arrays (numpy or lists) so the dataset size n is known for accounting"
-        )
-    n = len(x)
-    if len(y) != n:
-        raise InvalidParameterError(f"x has {n} rows but y has {len(y)}; give one label per row")
     plan = plan_training(
-        dataset_size=n, batch_size=batch_size, epochs=epochs, clip_norm=clip_norm,
-        noise_multiplier=noise_multiplier, target_epsilon=target_epsilon,
+        dataset_size=_dataset_size(x, y), batch_size=batch_size, epochs=epochs,
+        clip_norm=clip_norm, noise_multiplier=noise_multiplier, target_epsilon=target_epsilon,
         learning_rate=learning_rate, delta=delta, sampling=sampling, accountant=accountant,
     )  # fmt: skip
     if plan.sampling == "poisson":
@@ -210,11 +208,8 @@ def train_dp_sgd(
     try:
         tf, _ = load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
         fingerprint = data_fingerprint(x, y)
-        settings = {**plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
-                    "fast_clipping": fast_clipping,
-                    "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
-        key = training_replay_key(budget, architecture=model.to_json(), settings=settings,
-                                  fingerprint=fingerprint)  # fmt: skip
+        key = _replay_key(model, fingerprint, budget, plan, loss=loss, from_logits=from_logits,
+                          fast_clipping=fast_clipping, validation_data=validation_data)  # fmt: skip
         store = model_store_dir(model_store, opened.url)
         if not fresh:
             replayed = load_replayed_model(
@@ -224,10 +219,14 @@ def train_dp_sgd(
             )  # fmt: skip
             if replayed is not None:
                 release, trained = replayed
+                history = load_history(store, key)
+                tracker = _tracker(progress, on_epoch)
+                for record in history:  # live charts redraw the stored curve
+                    tracker.add(record)
                 return TrainingResult(
                     model=trained, path=release.details.get("training_path", ""),
                     path_reason=f"replayed: stored release {release.id}, nothing spent",
-                    plan=plan, epsilon=plan.planned, release=release, records=[],
+                    plan=plan, epsilon=plan.planned, release=release, records=history,
                 )  # fmt: skip
         check_fits_budget(opened, budget, plan)
         dp = build_dp_model(
@@ -237,25 +236,25 @@ def train_dp_sgd(
         )  # fmt: skip
         if dp.path != "fast_gradient_clipping" and fast_clipping:
             warnings.warn(dp.reason, stacklevel=2)
-        tracker = progress or TrainingProgress()
+        tracker = _tracker(progress, on_epoch)
         first_record = len(tracker.records)
-        if on_epoch is not None:
-            tracker.on_epoch(on_epoch)
         callback = _callback(plan, tracker, progress_bar)
         dp.model.fit(
             x, y, batch_size=plan.batch_size, epochs=plan.epochs, shuffle=True,
             validation_data=validation_data, callbacks=[callback], verbose=0,
         )  # fmt: skip
         records = tracker.records[first_record:]
-        target = weights_path(store, key)
-        staged = save_weights(dp.model, target)
+        targets = (weights_path(store, key), history_path(store, key))
+        staged = (save_weights(dp.model, targets[0]), save_history(records, targets[1]))
         try:
             release = _record(opened, budget, plan, dp.path, records, fingerprint, description,
                               key)  # fmt: skip
         except BaseException:
-            staged.unlink(missing_ok=True)
+            for path in staged:
+                path.unlink(missing_ok=True)
             raise
-        staged.replace(target)
+        for path, target in zip(staged, targets, strict=True):
+            path.replace(target)
     finally:
         if owns_ledger:
             opened.close()
@@ -263,6 +262,64 @@ def train_dp_sgd(
         model=dp.model, path=dp.path, path_reason=dp.reason, plan=plan, epsilon=plan.planned,
         release=release, records=list(records),
     )  # fmt: skip
+
+
+def find_training_replay(
+    model: Any, x: Any, y: Any, *, budget: str, ledger: Ledger | str | None = None, **options: Any
+) -> Release | None:
+    """The stored release that `train_dp_sgd` with these same arguments would replay, or None when
+    it would train and spend (always None with ``fresh=True``). Trains nothing and spends nothing;
+    like a replay, refuses when the release is recorded but its weights file is gone."""
+    call = inspect.signature(train_dp_sgd).bind(model, x, y, budget=budget, ledger=ledger,
+                                                **options)  # fmt: skip
+    call.apply_defaults()
+    args = call.arguments
+    if args["fresh"]:
+        return None
+    plan_args = set(inspect.signature(plan_training).parameters) - {"dataset_size"}
+    plan = plan_training(dataset_size=_dataset_size(x, y), **{k: args[k] for k in plan_args})
+    key = _replay_key(model, data_fingerprint(x, y), budget, plan, loss=args["loss"],
+                      from_logits=args["from_logits"], fast_clipping=args["fast_clipping"],
+                      validation_data=args["validation_data"])  # fmt: skip
+    opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
+    try:
+        return stored_training(
+            opened, budget, key, model_store_dir(args["model_store"], opened.url)
+        )
+    finally:
+        if opened is not ledger:
+            opened.close()
+
+
+def _tracker(progress: TrainingProgress | None, on_epoch: EpochListener | None) -> TrainingProgress:
+    tracker = progress or TrainingProgress()
+    if on_epoch is not None:
+        tracker.on_epoch(on_epoch)
+    return tracker
+
+
+def _dataset_size(x: Any, y: Any) -> int:
+    if not hasattr(x, "__len__") or not hasattr(y, "__len__"):
+        raise InvalidParameterError(
+            "x and y must be arrays (numpy or lists) so the dataset size n is known for accounting"
+        )
+    if len(y) != len(x):
+        raise InvalidParameterError(
+            f"x has {len(x)} rows but y has {len(y)}; give one label per row"
+        )
+    return len(x)
+
+
+def _replay_key(
+    model: Any, fingerprint: str, budget: str, plan: TrainingPlan, *, loss: str,
+    from_logits: bool, fast_clipping: bool, validation_data: tuple[Any, Any] | None,
+) -> str:  # fmt: skip
+    """Everything that determines the release: budget, architecture, settings and data."""
+    settings = {**plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
+                "fast_clipping": fast_clipping,
+                "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
+    return training_replay_key(budget, architecture=model.to_json(), settings=settings,
+                               fingerprint=fingerprint)  # fmt: skip
 
 
 def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool) -> Any:
