@@ -8,8 +8,6 @@ from typing import Any
 from jupyter_privacy.core.ledger import Budget, Ledger, Release
 
 NOTEBOOK_PREFIX = "notebook:"
-#: How many of each budget's newest releases are searched for the active notebook's spends.
-STATUS_SCAN_LIMIT = 200
 
 
 def notebook_of(origin: str, root: Path) -> str | None:
@@ -46,24 +44,28 @@ def release_json(release: Release, root: Path) -> dict[str, Any]:
     }
 
 
-def active_budget(ledger: Ledger, notebook: str | None, root: Path) -> dict[str, Any]:
-    """The budget the notebook last spent from, else the most recently used, else the newest."""
+def spellings(notebook: str, roots: tuple[Path, ...]) -> list[str]:
+    """How kernels may have recorded the notebook at `notebook` (a path from the server root):
+    as given, and absolute under each spelling of the root (as configured, symlinks resolved)."""
+    relative = Path(notebook).as_posix().lstrip("/")
+    found = [relative, *((root / relative).as_posix() for root in roots)]
+    return list(dict.fromkeys(found))
+
+
+def active_budget(ledger: Ledger, notebook: str | None, *roots: Path) -> dict[str, Any]:
+    """The budget the notebook last spent from, else the most recently used, else the newest.
+
+    `roots` are the server root's spellings (resolved, and as configured when that differs).
+    """
     budgets = ledger.budgets()
     if not budgets:
         return {"budget": None, "source": None}
-    if notebook:
-        wanted = Path(notebook).as_posix().lstrip("/")
-        newest: tuple[int, Budget] | None = None
-        for budget in budgets:
-            if not budget.release_count:
-                continue
-            for release in ledger.history(budget.name, limit=STATUS_SCAN_LIMIT, newest_first=True):
-                if notebook_of(release.origin, root) == wanted:
-                    if newest is None or release.id > newest[0]:
-                        newest = (release.id, budget)
-                    break
-        if newest is not None:
-            return {"budget": budget_json(newest[1]), "source": "notebook"}
+    if notebook and notebook.strip("/"):
+        release = ledger.last_release_from_notebook(*spellings(notebook, roots))
+        if release is not None:
+            by_name = {b.name: b for b in budgets}
+            found = by_name.get(release.budget) or ledger.budget(release.budget)
+            return {"budget": budget_json(found), "source": "notebook"}
     used = [b for b in budgets if b.last_release_at]
     if used:
         recent = max(used, key=lambda b: b.last_release_at or "")

@@ -129,6 +129,22 @@ async def test_status_matches_absolute_kernel_paths(jp_fetch, ledger: Ledger, jp
     assert data["source"] == "notebook" and data["budget"]["name"] == "first"
 
 
+async def test_status_finds_a_spend_behind_250_later_releases(
+    jp_fetch, ledger: Ledger, jp_root_dir
+) -> None:
+    ledger.create_budget("busy", 100.0)
+    ledger.create_budget("later", 1.0)
+    ledger.spend("busy", 0.01, value=0, origin=f"notebook:{jp_root_dir / 'old.ipynb'}#cell=1")
+    for i in range(250):
+        ledger.spend("busy", 0.01, value=i, origin=f"notebook:{jp_root_dir / 'hot.ipynb'}#cell={i}")
+    ledger.spend("later", 0.1, value=0, origin="notebook:xay.ipynb")
+    data = await get_json(jp_fetch, "status", notebook="old.ipynb")
+    assert data["source"] == "notebook" and data["budget"]["name"] == "busy"
+    assert data["budget"]["release_count"] == 251
+    other = await get_json(jp_fetch, "status", notebook="x_y%.ipynb")  # no wildcards in paths
+    assert other["source"] == "recent"
+
+
 async def test_status_without_spends_shows_the_newest_budget(jp_fetch, ledger: Ledger) -> None:
     ledger.create_budget("a", 1.0)
     ledger.create_budget("b", 3.0)

@@ -37,6 +37,7 @@ from jupyter_privacy.core.ledger.statements import (
     UPDATE_HEAD,
     UPDATE_SPENT,
     entry_dict,
+    newest_notebook_release,
     usage_of,
 )
 from jupyter_privacy.core.ledger.storage import (
@@ -44,6 +45,7 @@ from jupyter_privacy.core.ledger.storage import (
     WriteTransaction,
     create_ledger_engine,
     mask_url,
+    snapshot,
     translated_errors,
 )
 from jupyter_privacy.core.ledger.transfer import copy_rows
@@ -275,6 +277,20 @@ class Ledger:
                 query = query.limit(limit)
             return [release_from_row(r, row.name) for r in conn.execute(query)]
 
+    def last_release_from_notebook(self, *paths: str) -> Release | None:
+        """The newest release spent from the notebook at any of `paths`, or None if it never spent.
+
+        A release is the notebook's when its origin is `notebook:<path>` or `notebook:<path>#<cell>`.
+        Paths compare exactly: give each spelling a kernel may have recorded (relative to the
+        server root, absolute). One indexed query, however long the history.
+        """
+        wanted = [p for p in paths if isinstance(p, str) and p]
+        if not wanted or len(wanted) != len(paths):
+            raise InvalidParameterError("give the notebook's path, e.g. 'analysis/census.ipynb'")
+        with translated_errors(self.url), self._engine.connect() as conn:
+            row = conn.execute(newest_notebook_release(wanted, conn.dialect.name)).first()
+        return None if row is None else release_from_row(row, row.name)
+
     def events(self, name: str) -> list[dict[str, Any]]:
         """Every chained entry of a budget (create, raise, release) as plain dicts."""
         with translated_errors(self.url), self._engine.connect() as conn:
@@ -318,17 +334,10 @@ class Ledger:
             raise InvalidParameterError(
                 f"cannot copy ledger {self.display_url} onto itself; give another target ledger"
             )
-        with translated_errors(target.url), self._snapshot() as src, target._write() as dst:
+        with translated_errors(target.url), snapshot(self._engine) as src, target._write() as dst:
             return copy_rows(src, dst, target=target.display_url, overwrite=overwrite)
 
     # -- internals -----------------------------------------------------------------------------
-    def _snapshot(self) -> Connection:
-        """A read connection whose queries all see one state (SQLite: one deferred transaction)."""
-        conn = self._engine.connect()
-        if conn.dialect.name != "sqlite":
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        return conn
-
     def _lock_head(self, conn: Connection) -> Any:
         return conn.execute(SELECT_HEAD).one()
 

@@ -3,15 +3,17 @@ truth; `budgets` and `chain_head` hold cached state that `verify()` recomputes f
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from jupyter_privacy.core.errors import LedgerSchemaError
+from jupyter_privacy.core.errors import LedgerError, LedgerSchemaError
 
-#: Bump when the tables change; a ledger written by a newer version is refused on open.
+#: Bump when the tables change; a ledger written by a newer version is refused on open. Indexes are
+#: not part of it: they change no stored value, so every version reads a ledger with or without them.
 SCHEMA_VERSION = 1
 GENESIS_HASH = "0" * 64
 
@@ -66,6 +68,12 @@ entries = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+#: A notebook's releases (the Lab status bar) without scanning the log. PostgreSQL compares it bytewise
+#: (text_pattern_ops), so the prefix ranges of `origin_belongs_to` are exact under any collation.
+origin_index = sa.Index(
+    "ix_jp_entries_origin", entries.c.origin, postgresql_ops={"origin": "text_pattern_ops"}
+)
+
 chain_head = sa.Table(
     "jp_chain_head",
     metadata,
@@ -81,6 +89,7 @@ def ensure_schema(engine: Engine, begin_write: Callable[[], Any], display_url: s
     if sa.inspect(engine).has_table(meta.name):
         with engine.connect() as conn:
             check_version(conn, display_url)
+        add_missing_indexes(engine, begin_write)
         return
     with begin_write() as conn:
         if conn.dialect.name == "postgresql":  # serialise concurrent first opens
@@ -115,3 +124,13 @@ def check_version(conn: Connection, display_url: str) -> None:
             found=version,
             supported=SCHEMA_VERSION,
         )
+
+
+def add_missing_indexes(engine: Engine, begin_write: Callable[[], Any]) -> None:
+    """Give a ledger created before an index existed that index; one that cannot be written now
+    (read-only, locked past the timeout) still opens, and its queries scan instead."""
+    present = {index["name"] for index in sa.inspect(engine).get_indexes(entries.name)}
+    if origin_index.name in present:
+        return
+    with contextlib.suppress(LedgerError, sa.exc.DBAPIError), begin_write() as conn:
+        origin_index.create(conn, checkfirst=True)

@@ -33,8 +33,41 @@ UPDATE_SPENT = (
         last_release_at=sa.bindparam("new_last_release_at"),
     )
 )
+NOTEBOOK_PREFIX = "notebook:"
 SELECT_HEAD = sa.select(T.chain_head).where(T.chain_head.c.id == 1).with_for_update()
 SELECT_BUDGET = sa.select(T.budgets).where(T.budgets.c.name == sa.bindparam("budget_name"))
+
+
+def newest_notebook_release(paths: list[str], dialect: str) -> sa.Select[Any]:
+    """The newest release (with its budget's name) whose origin is the notebook's, by one of `paths`."""
+    entry = T.entries.c
+    newest = (
+        sa.select(sa.func.max(entry.id))
+        .where(entry.kind == "release", notebook_origins(paths, dialect))
+        .scalar_subquery()
+    )
+    return (
+        sa.select(T.entries, T.budgets.c.name)
+        .join(T.budgets, T.budgets.c.id == entry.budget_id)
+        .where(entry.id == newest)
+    )
+
+
+def notebook_origins(paths: list[str], dialect: str) -> sa.ColumnElement[bool]:
+    """Origins of the notebook at any of `paths`: `notebook:<path>` or `notebook:<path>#<cell>`.
+
+    The `#<cell>` form is the range ["…#", "…$") ('$' follows '#'): exact and case-sensitive (SQLite's
+    LIKE is not), with no wildcards to escape, and served by the origin index. PostgreSQL compares
+    with the bytewise operators its text_pattern_ops index serves, whatever the collation.
+    """
+    greater_equal, less = ("~>=~", "~<~") if dialect == "postgresql" else (">=", "<")
+    origin = T.entries.c.origin
+    matches: list[sa.ColumnElement[bool]] = []
+    for path in paths:
+        base = NOTEBOOK_PREFIX + path
+        matches.append(origin == base)
+        matches.append(sa.and_(origin.op(greater_equal)(base + "#"), origin.op(less)(base + "$")))
+    return sa.or_(*matches)
 
 
 def usage_of(row: Any) -> Usage:

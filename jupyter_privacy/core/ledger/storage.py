@@ -161,6 +161,14 @@ def _first_line(error: exc.DBAPIError) -> str:
     return text.strip().splitlines()[0] if text.strip() else type(error).__name__
 
 
+def snapshot(engine: Engine) -> Connection:
+    """A read connection whose queries all see one state (SQLite: its one deferred transaction)."""
+    conn = engine.connect()
+    if conn.dialect.name != "sqlite":
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    return conn
+
+
 class WriteTransaction:
     """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success."""
 
