@@ -19,7 +19,12 @@ from typing import Any
 import opendp.prelude as dp
 import polars as pl
 from opendp.accuracy import summarize_polars_measurement
-from opendp.extras.polars import Margin, _lazyframe_domain_from_schema, dp_len
+from opendp.extras.polars import (
+    Margin,
+    _lazyframe_domain_from_schema,
+    _series_domain_from_field,
+    dp_len,
+)
 from opendp.mod import OpenDPException
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
@@ -46,6 +51,8 @@ class TableInfo:
     max_rows: int
     max_groups: int | None
     contributions: int
+    complete: frozenset[str] = frozenset()  # float columns without missing values or NaN
+    encoded: frozenset[str] = frozenset()  # group columns read as pl.Enum of their declared keys
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class Calibrated:
     delta: float
     threshold: int | None
     columns: tuple[str, ...] = ()  # the input columns the measurement reads (its domain)
+    encoded: frozenset[str] = frozenset()  # which of them are read as pl.Enum (see TableInfo)
 
 
 def _private_selection(spec: QuerySpec, info: TableInfo) -> bool:
@@ -73,7 +81,9 @@ def _expressions(agg: Aggregate, info: TableInfo, scales: dict[str, float] | Non
         return [dp_len(scale=scale(agg.name), signed=True).alias(agg.name)]
     assert agg.column is not None
     bounds, fill = info.bounds[agg.column], info.impute[agg.column]
-    col: Any = pl.col(agg.column).fill_nan(fill).fill_null(fill)  # `.dp` is OpenDP's namespace
+    col: Any = pl.col(agg.column)  # `.dp` is OpenDP's namespace
+    if agg.column not in info.complete:  # imputation inside the bounds (complete: a no-op)
+        col = col.fill_nan(fill).fill_null(fill)
     if agg.kind == "sum":
         return [col.dp.sum(bounds, scale=scale(agg.name)).alias(agg.name)]
     if agg.kind == "mean":  # OpenDP's dp.mean is exactly this sum and length, released together
@@ -119,7 +129,15 @@ def build_plan(
 
 
 def _domain(spec: QuerySpec, info: TableInfo, *, keys_public: bool) -> Any:
+    """OpenDP's broadest domain for the schema, narrowed for complete columns (non-null, no NaN):
+    OpenDP then accepts their aggregates without fill steps, and refuses data that breaks it."""
     domain = _lazyframe_domain_from_schema(pl.Schema(info.schema))
+    if info.complete:
+        domain = dp.lazyframe_domain([
+            dp.series_domain(c, dp.atom_domain(T="f64", nan=False)) if c in info.complete
+            else _series_domain_from_field((c, t))
+            for c, t in info.schema.items()
+        ])  # fmt: skip
     domain = dp.with_margin(domain, Margin(by=[], max_length=info.max_rows))
     if spec.group_by:
         margin = Margin(
@@ -185,7 +203,9 @@ def calibrate(
                 scales = {k: v * _NUDGE for k, v in scales.items()}
                 final_plan = build_plan(spec, info, where, spec.aggregates, scales)
                 measurement, loss = _make(domain, pure, final_plan, d_in=d_in)
-            return Calibrated(spec, measurement, shares, epsilon, 0.0, None, tuple(info.schema))
+            return Calibrated(
+                spec, measurement, shares, epsilon, 0.0, None, tuple(info.schema), info.encoded
+            )
         approx = dp.approximate(pure)
 
         def fits(t: int) -> bool:
@@ -196,7 +216,9 @@ def calibrate(
         measurement, loss = _make(domain, approx, final_plan, threshold=threshold, d_in=d_in)
         if loss > epsilon:  # pragma: no cover - the calibrated scales already fit
             raise InvalidParameterError("could not fit the query within its ε; raise epsilon")
-        return Calibrated(spec, measurement, shares, epsilon, delta, threshold, tuple(info.schema))
+        return Calibrated(
+            spec, measurement, shares, epsilon, delta, threshold, tuple(info.schema), info.encoded
+        )
     except OpenDPException as error:
         raise _explain(error) from None
 

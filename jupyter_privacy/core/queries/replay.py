@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import polars as pl
+import xxhash
+
 KEY_VERSION = 2  # 2: per-column frame hashes and sampled file fingerprints
+_FIXED_WIDTH = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16,
+                pl.UInt32, pl.UInt64, pl.Boolean)  # fmt: skip
+_HASH_SEEDS = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A)  # fixed: stable across runs
 SAMPLE_BLOCK = 64 * 1024  # bytes per sampled block
 SAMPLE_BLOCKS = 16  # evenly spaced from the first byte to the last
 MAX_FOOTER = 64 * 1024 * 1024
@@ -82,3 +89,24 @@ def replay_key(
     }  # fmt: skip
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return "dpq1:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def column_hash(series: pl.Series) -> str:
+    """A hash of a column's values in row order, for the data fingerprint of an in-memory table.
+
+    Fixed-width columns: XXH3-128 over the value buffer and, when there are nulls, the null mask
+    (one pass at memory speed, ~5 ms per 80 MB). Other types (strings, dates, …): polars' 64-bit
+    hash of each (value, row number), summed; stable for a given polars version.
+    """
+    if isinstance(series.dtype, pl.Enum):  # codes into the declared categories (in the dtype)
+        series = series.to_physical()
+    if isinstance(series.dtype, _FIXED_WIDTH):
+        digest = xxhash.xxh3_128()
+        if series.null_count():
+            digest.update(np.packbits(series.is_null().to_numpy()).tobytes())
+            series = series.fill_null(0)
+        digest.update(np.ascontiguousarray(series.to_numpy()).data)
+        return f"xxh3:{digest.hexdigest()}"
+    row = pl.int_range(pl.len(), dtype=pl.UInt64)
+    value = (pl.col(series.name).hash(*_HASH_SEEDS) ^ row).hash(*_HASH_SEEDS).sum()
+    return f"polars-{pl.__version__}:{series.to_frame().select(value).item()}"

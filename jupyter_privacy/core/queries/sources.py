@@ -4,8 +4,12 @@ OpenDP receives a file scan, never an in-memory frame: handing it a 10-million-r
 every value (seconds), a scan costs milliseconds. Two kinds of source:
 
 - `FrameSource` (pandas/polars data): each column is written on first use to its own Arrow IPC file
-  in a private temporary folder (mode 0700, removed when the table is garbage-collected or Python
-  exits); a query scans only the columns it reads. Its fingerprint hashes those columns' values.
+  in a private temporary folder (mode 0700, in shared memory when there is room, removed when the
+  table is garbage-collected or Python exits); a query scans only the columns it reads. Its
+  fingerprint hashes those columns' values. A COUNT that reads no column scans a one-bit-per-row
+  stand-in (`ROWS_COLUMN`): counting rows needs no values. A string column grouped by its declared
+  keys is read dictionary-encoded (`pl.Enum` of those keys; other values become null, which the
+  join on the declared keys drops, as it drops their groups): a byte per row instead of a string.
 - `FileSource` (a .parquet/.csv path or a glob of them): OpenDP scans the files lazily, so a table
   larger than memory can be queried. Its fingerprint reads file metadata plus sampled bytes
   (`replay.files_fingerprint`), never whole files.
@@ -25,12 +29,22 @@ from typing import Any
 import polars as pl
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.queries.replay import FileStat, file_digest, files_fingerprint, stat_file
+from jupyter_privacy.core.queries.replay import (
+    FileStat,
+    column_hash,
+    file_digest,
+    files_fingerprint,
+    stat_file,
+)
 
 NUMERIC_KINDS = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8,
                  pl.UInt16, pl.UInt32, pl.UInt64, pl.Boolean)  # fmt: skip
 PARQUET_SUFFIXES, CSV_SUFFIXES = (".parquet", ".pq"), (".csv",)
-_HASH_SEEDS = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A)  # fixed: stable across runs
+#: The stand-in column a row count reads from an in-memory table: all False, one bit per row.
+ROWS_COLUMN = "__jupyter_privacy_rows__"
+_WIDTHS: dict[Any, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2,
+                           pl.Int32: 4, pl.UInt32: 4, pl.Float32: 4}  # fmt: skip
+_SHARED_MEMORY = Path("/dev/shm")
 
 
 def check_numeric(schema: pl.Schema, bounds: dict[str, tuple[float, float]]) -> None:
@@ -69,6 +83,8 @@ class FrameSource:
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}
         self._hashes: dict[str, str] = {}
+        self._complete: dict[str, bool] = {}
+        self._enums: dict[str, pl.Enum] = {}
         self._cleanup: Any = None
 
     def prepare(self, bounds: dict[str, tuple[float, float]]) -> None:
@@ -94,35 +110,122 @@ class FrameSource:
             self._converted[column] = part
         return self._converted[column]
 
-    def scan(self, columns: list[str]) -> pl.LazyFrame:
-        scans = [pl.scan_ipc(self._spill(c)) for c in columns]
+    def declare_keys(self, keys: dict[str, tuple[Any, ...]]) -> None:
+        """String columns whose declared keys are all strings can be read as `pl.Enum` of them."""
+        self._enums = {
+            c: pl.Enum(list(values)) for c, values in keys.items()
+            if self.schema[c] == pl.String and all(isinstance(v, str) for v in values)
+        }  # fmt: skip
+
+    @property
+    def encodable(self) -> frozenset[str]:
+        return frozenset(self._enums)
+
+    def _encoded(self, column: str) -> pl.DataFrame:
+        """The column as codes into its declared keys; pandas' Arrow strings are encoded by Arrow
+        directly (about twice as fast as converting them to polars and casting)."""
+        name = column + "#keys"
+        if name not in self._converted:
+            dtype = self._enums[column]
+            values = None if self._pandas is None else self._pandas[column].array
+            if values is not None and hasattr(values, "__arrow_array__"):
+                import pyarrow as pa
+                import pyarrow.compute as pc
+
+                codes = pc.index_in(
+                    pa.array(values), value_set=pa.array(dtype.categories.to_list())
+                )
+                physical = pl.Series([], dtype=dtype).to_physical().to_arrow().type  # ≤ 256: u8
+                series = pl.Series(column, codes.cast(physical)).cast(dtype)
+            else:
+                series = self._column(column).to_series().cast(dtype, strict=False)
+            self._converted[name] = series.to_frame()
+        return self._converted[name]
+
+    def count_column(self) -> str:
+        """What a COUNT without WHERE reads: the row stand-in (unless the data has that name)."""
+        return ROWS_COLUMN if ROWS_COLUMN not in self.schema else narrowest_column(self.schema)
+
+    def schema_of(
+        self, columns: list[str], encoded: frozenset[str] = frozenset()
+    ) -> dict[str, pl.DataType]:
+        def dtype(column: str) -> pl.DataType:
+            if column == ROWS_COLUMN:
+                return pl.Boolean()
+            return self._enums[column] if column in encoded else self.schema[column]
+
+        return {c: dtype(c) for c in columns}
+
+    def scan(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> pl.LazyFrame:
+        scans = [pl.scan_ipc(self._spill(c, c in encoded)) for c in columns]
         return scans[0] if len(scans) == 1 else pl.concat(scans, how="horizontal")
 
-    def fingerprint(self, columns: list[str]) -> str:
-        """SHA-256 over the row count and, per column read, its name, type and a value hash.
+    def fingerprint(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> str:
+        """SHA-256 over the row count and, per column read, its name, type and value hash.
 
-        The value hash is polars' 64-bit hash of each (value, row number), summed: one pass, order
-        sensitive, stable for a given polars version (a polars upgrade only re-spends once).
+        The row stand-in adds nothing: a count without WHERE depends on the row count alone.
         """
-        digest = hashlib.sha256(f"frame|polars {pl.__version__}|{self._height}".encode())
+        digest = hashlib.sha256(f"frame|{self._height}".encode())
         for column in columns:
-            if column not in self._hashes:
-                row = pl.int_range(pl.len(), dtype=pl.UInt64)
-                value = (pl.col(column).hash(*_HASH_SEEDS) ^ row).hash(*_HASH_SEEDS).sum()
-                self._hashes[column] = str(self._column(column).select(value).item())
-            digest.update(f"|{column}:{self.schema[column]}:{self._hashes[column]}".encode())
+            if column == ROWS_COLUMN:
+                continue
+            coded = column in encoded
+            name = column + "#keys" if coded else column
+            if name not in self._hashes:
+                part = self._encoded(column) if coded else self._column(column)
+                self._hashes[name] = column_hash(part.to_series())
+            dtype = self._enums[column] if coded else self.schema[column]
+            digest.update(f"|{column}:{dtype}:{self._hashes[name]}".encode())
         return "sha256:" + digest.hexdigest()
 
-    def _spill(self, column: str) -> Path:
-        if column not in self._files:
+    def complete_columns(self, columns: list[str]) -> frozenset[str]:
+        """The float columns among `columns` with neither missing values nor NaN.
+
+        OpenDP then needs no fill steps for them (`mechanisms` drops them from the plan and narrows
+        the column's domain to match, which OpenDP checks); the release is the same either way.
+        """
+        complete = set()
+        for column in columns:
+            if column == ROWS_COLUMN or self.schema[column] != pl.Float64:
+                continue
+            if column not in self._complete:
+                series = self._column(column).to_series()
+                self._complete[column] = not series.null_count() and not series.is_nan().any()
+            if self._complete[column]:
+                complete.add(column)
+        return frozenset(complete)
+
+    def _spill(self, column: str, coded: bool = False) -> Path:
+        name = column + "#keys" if coded else column
+        if name not in self._files:
             if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="jupyter-privacy-"))
+                self._folder = Path(tempfile.mkdtemp(prefix="jupyter-privacy-",
+                                                     dir=self._spill_parent()))  # fmt: skip
                 os.chmod(self._folder, 0o700)
                 self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._folder), True)
             path = self._folder / f"column-{len(self._files)}.arrow"
-            self._column(column).write_ipc(path)
-            self._files[column] = path
-        return self._files[column]
+            if column == ROWS_COLUMN:
+                rows = pl.DataFrame({ROWS_COLUMN: pl.repeat(False, self._height, eager=True)})
+                rows.write_ipc(path)
+            else:
+                (self._encoded(column) if coded else self._column(column)).write_ipc(path)
+            self._files[name] = path
+        return self._files[name]
+
+    def _spill_parent(self) -> str | None:
+        """Shared memory (tmpfs) when it has room for twice the frame: writing there, and removing
+        the files afterwards, is several times faster than on disk. Else the temporary folder."""
+        try:
+            size = self._pandas.memory_usage(deep=False).sum() if self._pandas is not None else (
+                self.frame.estimated_size())  # fmt: skip
+            if (
+                os.access(_SHARED_MEMORY, os.W_OK)
+                and shutil.disk_usage(_SHARED_MEMORY).free > 2 * size
+            ):
+                return str(_SHARED_MEMORY)
+        except OSError:  # pragma: no cover - no /dev/shm: use the temporary folder
+            pass
+        return None
 
     def close(self) -> None:
         if self._cleanup is not None:
@@ -164,12 +267,30 @@ class FileSource:
             self._rows = {stats: int(count)}
         return self._rows[stats]
 
-    def scan(self, columns: list[str]) -> pl.LazyFrame:
+    def declare_keys(self, keys: dict[str, tuple[Any, ...]]) -> None:
+        """Files are read as they are: no encoding."""
+
+    encodable: frozenset[str] = frozenset()
+
+    def count_column(self) -> str:
+        return narrowest_column(self.schema)
+
+    def schema_of(
+        self, columns: list[str], encoded: frozenset[str] = frozenset()
+    ) -> dict[str, pl.DataType]:
+        return {c: self.schema[c] for c in columns}
+
+    def complete_columns(self, columns: list[str]) -> frozenset[str]:
+        """Unknown without reading every file: OpenDP keeps its fill steps."""
+        del columns
+        return frozenset()
+
+    def scan(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> pl.LazyFrame:
         return self._scan.select(columns)
 
-    def fingerprint(self, columns: list[str]) -> str:
+    def fingerprint(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> str:
         """Metadata and sampled bytes of every file (see `replay.files_fingerprint`); all columns."""
-        del columns  # a file's bytes mix all columns; sampling cannot single one out
+        del columns, encoded  # a file's bytes mix all columns; sampling cannot single one out
         stats = self._stats()
         digests, self.bytes_read = [], 0
         for stat in stats:
@@ -189,6 +310,14 @@ class FileSource:
 
     def close(self) -> None:
         """Nothing to remove: the files are the user's."""
+
+
+def narrowest_column(schema: pl.Schema) -> str:
+    """A COUNT without WHERE over files reads one column: the narrowest numeric one scans fastest."""
+    numeric = [c for c, t in schema.items() if isinstance(t, NUMERIC_KINDS)]
+    return min(
+        numeric, key=lambda c: _WIDTHS.get(schema[c].base_type(), 8), default=schema.names()[0]
+    )
 
 
 def open_paths(data: str | os.PathLike[str]) -> list[Path]:

@@ -36,8 +36,6 @@ from jupyter_privacy.core.validation import check_delta, check_epsilon, check_po
 
 DEFAULT_MAX_ROWS = 10_000_000
 DEFAULT_ALPHA = 0.05
-_WIDTHS: dict[Any, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2, pl.Int32: 4,
-           pl.UInt32: 4, pl.Float32: 4}  # fmt: skip
 
 
 @functools.cache
@@ -88,6 +86,7 @@ class PrivateTable:
         )
         self._source.prepare(self.bounds)
         self.keys = loading.check_keys(keys, self._source.schema)
+        self._source.declare_keys(self.keys)
         self._ledger_arg = ledger
         self._budget_cache: Any = None
         self._calibrated: dict[tuple[Any, ...], Calibrated] = {}
@@ -196,13 +195,16 @@ class PrivateTable:
         preview = self._preview(calibrated, alpha)
         columns = list(calibrated.columns)
         self._check_rows()
-        fingerprint = self._source.fingerprint(columns)
+        fingerprint = self._source.fingerprint(columns, calibrated.encoded)
         key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
                          parameters=self._parameters(spec), fingerprint=fingerprint)  # fmt: skip
 
         def compute() -> dict[str, Any]:
-            frame = run(calibrated, self._source.scan(columns))
+            complete = self._source.complete_columns(columns)
+            measured = self._calibrate(spec, epsilon, delta, complete) if complete else calibrated
+            frame = run(measured, self._source.scan(columns, measured.encoded))
             if spec.group_by:  # post-processing: a stable order for display and replay
+                frame = frame.with_columns(pl.col(c).cast(pl.String) for c in measured.encoded)
                 frame = frame.sort(list(spec.group_by), nulls_last=True)
             return {"rows": frame.to_dicts()}
 
@@ -219,17 +221,22 @@ class PrivateTable:
             budget_epsilon_remaining=remaining,
         )  # fmt: skip
 
-    def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float) -> Calibrated:
+    def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
+                   complete: frozenset[str] = frozenset()) -> Calibrated:  # fmt: skip
         """OpenDP's measurement for the query, built once per table and settings, then reused.
 
         A measurement is a pure description (plan, domain, noise scales); each invocation on the
         data draws fresh noise, so reusing it for a fresh draw is the same as building it again.
+        `complete` names float columns known to hold no missing value or NaN: the measurement then
+        skips the fill steps (same noise scales and privacy map; previews never look at the data).
         """
-        key = (spec, epsilon, delta, self._contributions())
+        key = (spec, epsilon, delta, self._contributions(), complete)
         if key not in self._calibrated:
             self._validate(spec)
             where = parse_where(spec.where)[1] if spec.where else None
-            info = self._info(self._columns_for(spec, where))
+            filtered = set(where.meta.root_names()) if where is not None else set()
+            encoded = frozenset(set(spec.group_by) & self._source.encodable - filtered)
+            info = self._info(self._columns_for(spec, where), complete, encoded)
             if len(self._calibrated) >= 64:
                 self._calibrated.clear()
             self._calibrated[key] = calibrate(spec, info, where, epsilon, delta)
@@ -244,15 +251,7 @@ class PrivateTable:
                     f"unknown column {column!r} in WHERE; the table has: {', '.join(self.columns)}"
                 )
             used.add(column)
-        return [c for c in self.columns if c in used] or [self._cheapest_column()]
-
-    def _cheapest_column(self) -> str:
-        """A COUNT without WHERE reads one column: the narrowest numeric one scans fastest."""
-        schema = self._source.schema
-        numeric = [c for c in self.columns if isinstance(schema[c], sources.NUMERIC_KINDS)]
-        return min(
-            numeric, key=lambda c: _WIDTHS.get(schema[c].base_type(), 8), default=self.columns[0]
-        )
+        return [c for c in self.columns if c in used] or [self._source.count_column()]
 
     def _statistics(self, calibrated: Calibrated, alpha: float) -> Any:
         """OpenDP's summary of a cached measurement, cached with it (it depends on nothing else)."""
@@ -299,9 +298,11 @@ class PrivateTable:
                     f"unknown GROUP BY column {column!r}; the table has: {', '.join(self.columns)}"
                 )
 
-    def _info(self, columns: list[str]) -> TableInfo:
+    def _info(self, columns: list[str], complete: frozenset[str] = frozenset(),
+              encoded: frozenset[str] = frozenset()) -> TableInfo:  # fmt: skip
         return TableInfo(
-            schema={c: self._source.schema[c] for c in columns}, bounds=self.bounds, impute=self.impute,
+            schema=self._source.schema_of(columns, encoded), complete=complete, encoded=encoded,
+            bounds=self.bounds, impute=self.impute,
             keys=self.keys, candidates=self.candidates, max_rows=self.max_rows,
             max_groups=self.max_groups, contributions=self._contributions(),
         )  # fmt: skip
