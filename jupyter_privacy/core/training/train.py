@@ -190,7 +190,8 @@ def train_dp_sgd(
     `sampling` is the assumption the ε is charged under: ``shuffle`` (default) matches what Keras
     does; ``poisson`` gives the smaller, commonly quoted ε but the pipeline does not Poisson-sample.
     δ defaults to the largest power of ten ≤ 1/(10·n). Re-running the same training returns the
-    stored model and release and spends nothing (see replay.py); ``fresh=True`` trains and spends again.
+    stored model, release and per-epoch records (also fed to `progress`/`on_epoch`) and spends
+    nothing (see replay.py); ``fresh=True`` trains and spends again.
     """
     plan = plan_training(
         dataset_size=_dataset_size(x, y), batch_size=batch_size, epochs=epochs,
