@@ -48,10 +48,10 @@ def test_grouped_release_has_one_row_per_value_with_group_columns_first(make_tab
     assert f"ε remaining 9; ledger entry {release.entry_id}." in caption
     assert statistics["headers"] == ["statistic", "ε", "mechanism", "noise scale"]
     count, mean = statistics["rows"]
-    assert count == ["n", "0.5", "Integer Laplace", f"{release.statistics[0].noise_scale:.4g}"]
+    assert count == ["n", "0.5", "Integer Laplace", "2"]  # 1 / ε: OpenDP's 2.000…, six digits
     sum_scale, count_scale = (c.scale for c in release.statistics[1].components)
     assert mean[:3] == ["mean_income", "0.5", "Float Laplace + Integer Laplace"]
-    assert mean[3] == f"sum {sum_scale:.4g}; count {count_scale:.4g}"
+    assert mean[3] == f"sum {format_number(sum_scale)}; count {format_number(count_scale)}"
     text = notes(release._repr_html_())
     assert "n 0.5; mean_income 0.5" in text and "one person (≤ 1 rows each)" in text
     assert "α = 0.05" in text and "95% confidence" in text

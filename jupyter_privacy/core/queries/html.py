@@ -108,7 +108,7 @@ def _statistic_cells(stat: Statistic, *, accuracy: bool = False) -> list[str]:
     cells = [
         _cell(f"{stat.epsilon:.4g}"),
         _cell(stat.mechanism),
-        _cell(each(f"{c.scale:.4g}" for c in stat.components)),
+        _cell(each(format_number(c.scale) for c in stat.components)),
     ]
     if accuracy:
         cells.append(_cell(each(format_number(c.accuracy) for c in stat.components)))
