@@ -32,6 +32,13 @@ def test_supported_statement_becomes_a_spec():
     ]  # fmt: skip
 
 
+def test_count_of_a_column_counts_its_values():
+    spec = parse_sql("SELECT COUNT(income), COUNT(*) AS n FROM t").spec
+    assert spec.aggregates == (Aggregate("count", "income"), Aggregate("count", alias="n"))
+    assert [a.name for a in spec.aggregates] == ["count_income", "n"]
+    assert spec.canonical() == "SELECT COUNT(income) AS count_income, COUNT(*) AS n FROM t"
+
+
 def test_canonical_text_ignores_spelling():
     a = parse_sql("SELECT COUNT(*) FROM t WHERE x>1 AND y='b'").spec.canonical()
     b = parse_sql("select   count(*)\n from other where x > 1 and y = 'b'").spec.canonical()
@@ -50,14 +57,13 @@ def test_canonical_text_ignores_spelling():
         ("SELECT COUNT(*) FROM t LIMIT 3", "LIMIT"),
         ("SELECT g, COUNT(*) FROM t GROUP BY g HAVING SUM(x) > 3", "HAVING"),
         ("SELECT x FROM t", "raw column"),
-        ("SELECT COUNT(x) FROM t", "COUNT(column)"),
         ("SELECT MAX(x) FROM t", "MAX"),
         ("SELECT SUM(x + 1) FROM t", "expression"),
         ("SELECT COUNT(*) FROM t WHERE x LIKE 'a%'", "WHERE condition"),
         ("SELECT COUNT(*) FROM t WHERE x > y + 1", "operand"),
         ("INSERT INTO t VALUES (1)", "INSERT"),
         ("SELECT COUNT(*) FROM t; SELECT COUNT(*) FROM t", "more than one"),
-        ("SELECT COUNT(DISTINCT x) FROM t", "COUNT(column)"),
+        ("SELECT COUNT(DISTINCT x) FROM t", "COUNT(DISTINCT"),
     ],
 )
 def test_outside_the_subset_raises_unsupported_with_the_supported_list(sql, feature):

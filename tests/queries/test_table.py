@@ -95,8 +95,51 @@ def test_epsilon_for_gives_the_smallest_epsilon_meeting_the_accuracy(make_table)
     epsilon = table.epsilon_for("SELECT SUM(income) FROM t", accuracy=50_000)
     assert table.preview("SELECT SUM(income) FROM t", epsilon).accuracy <= 50_000
     assert table.preview("SELECT SUM(income) FROM t", epsilon * 0.99).accuracy > 50_000
-    with pytest.raises(UnsupportedQueryError, match="COUNT and SUM"):
-        table.epsilon_for("SELECT AVG(income) FROM t", accuracy=10)
+    with pytest.raises(UnsupportedQueryError, match="exponential mechanism"):
+        table.epsilon_for("SELECT MEDIAN(income) FROM t", accuracy=10)
+
+
+def test_epsilon_for_a_mean_needs_a_row_estimate_and_meets_it_at_every_true_mean(make_table):
+    table = make_table()
+    sql = "SELECT COUNT(*), AVG(income) FROM t"
+    with pytest.raises(InvalidParameterError, match="expected_rows"):
+        table.epsilon_for(sql, accuracy=5_000)
+    epsilon = table.epsilon_for(sql, accuracy=5_000, expected_rows=200)
+
+    def widest(eps: float) -> float:
+        """The mean's ± at the worst true mean, from OpenDP's component accuracies at α/2."""
+        total, count = (
+            c.accuracy for c in table.preview(sql, eps, alpha=0.025).statistics[1].components
+        )
+        worst = 0.0
+        for mean in (0.0, 50_000.0, 100_000.0):
+            low = (
+                (200 * mean - total) / (200 + count)
+                if mean * 200 >= total
+                else (200 * mean - total) / (200 - count)
+            )
+            high = (200 * mean + total) / (200 - count)
+            worst = max(worst, high - mean, mean - low)
+        return worst
+
+    assert widest(epsilon) <= 5_000 < widest(epsilon * 0.999)
+    count_plus_minus = table.preview(sql, epsilon).statistics[0].accuracy
+    assert count_plus_minus < 5_000  # the count's ± is far inside; the mean's decides
+    more_rows = table.epsilon_for(sql, accuracy=5_000, expected_rows=2_000)
+    assert more_rows < epsilon / 5  # ten times the rows: the mean needs far less ε
+    with pytest.raises(InvalidParameterError, match="expected_rows"):
+        table.epsilon_for(sql, accuracy=5_000, expected_rows=0)
+
+
+def test_count_of_a_column_counts_its_non_missing_values(make_table, frame):
+    data = frame.assign(income=frame.income.where(frame.index % 4 != 0))  # a quarter missing
+    table = make_table(data)
+    release = table.query("SELECT COUNT(income), COUNT(*) FROM t", epsilon=4.0)
+    by_name = {v.statistic: v.value for v in release.values}
+    assert by_name["count_income"] == pytest.approx(150, abs=12)
+    assert by_name["count"] == pytest.approx(200, abs=12)
+    assert table.count(2.0, column="name").values[0].value == pytest.approx(200, abs=12)
+    assert [s.noise_scale for s in release.statistics] == [1 / 2.0, 1 / 2.0]
 
 
 def test_grouped_mean_over_declared_keys_lists_every_key(make_table):

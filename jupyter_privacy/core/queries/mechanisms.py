@@ -78,6 +78,9 @@ def _expressions(agg: Aggregate, info: TableInfo, scales: dict[str, float] | Non
         return None if scales is None else scales[name]
 
     if agg.kind == "count":
+        if agg.column is not None:  # SQL's COUNT(col): the non-missing values (NaN is a value)
+            counted: Any = pl.col(agg.column)
+            return [counted.dp.count(scale=scale(agg.name), signed=True).alias(agg.name)]
         return [dp_len(scale=scale(agg.name), signed=True).alias(agg.name)]
     assert agg.column is not None
     bounds, fill = info.bounds[agg.column], info.impute[agg.column]

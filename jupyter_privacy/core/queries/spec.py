@@ -42,7 +42,7 @@ class Aggregate:
         if self.alias:
             return self.alias
         if self.kind == "count":
-            return "count"
+            return f"count_{self.column}" if self.column else "count"
         if self.kind == "quantile":
             q = float(self.quantile or 0.0)
             prefix = "median" if q == 0.5 else f"p{q * 100:g}".replace(".", "_")
@@ -51,7 +51,7 @@ class Aggregate:
 
     def canonical(self) -> str:
         if self.kind == "count":
-            return "COUNT(*)"
+            return f"COUNT({self.column})" if self.column else "COUNT(*)"
         if self.kind == "quantile":
             return f"QUANTILE({self.column}, {float(self.quantile or 0.0)!r})"
         return f"{self.kind.upper()}({self.column})"

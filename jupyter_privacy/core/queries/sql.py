@@ -1,6 +1,6 @@
 """DP SQL: parse the supported subset with sqlglot into a `QuerySpec`; refuse the rest clearly.
 
-Supported: SELECT [group columns,] COUNT(*), SUM(col), AVG(col), MEDIAN(col), QUANTILE(col, q) or
+Supported: SELECT [group columns,] COUNT(*), COUNT(col), SUM(col), AVG(col), MEDIAN(col), QUANTILE(col, q) or
 PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY col) FROM table [WHERE public predicate] [GROUP BY cols].
 """
 
@@ -19,7 +19,7 @@ from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryE
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 
 SUPPORTED = (
-    "supported DP SQL: SELECT [group columns,] COUNT(*), SUM(col), AVG(col), MEDIAN(col), "
+    "supported DP SQL: SELECT [group columns,] COUNT(*), COUNT(col), SUM(col), AVG(col), MEDIAN(col), "
     "QUANTILE(col, q) or PERCENTILE_CONT(q) WITHIN GROUP (ORDER BY col) FROM one table "
     "[WHERE comparisons of columns with constants, joined by AND/OR/NOT, IN, BETWEEN, IS NULL] "
     "[GROUP BY columns]"
@@ -116,7 +116,9 @@ def _aggregate(node: exp.Expression, alias: str | None) -> Aggregate:
     if isinstance(node, exp.Count):
         if isinstance(node.this, exp.Star):
             return Aggregate("count", alias=alias)
-        raise unsupported("COUNT(column) (use COUNT(*); missing values are imputed)")
+        if isinstance(node.this, exp.Distinct):
+            raise unsupported("COUNT(DISTINCT …)")
+        return Aggregate("count", _column(node.this), alias=alias)
     if isinstance(node, exp.Sum):
         return Aggregate("sum", _column(node.this), alias=alias)
     if isinstance(node, exp.Avg):

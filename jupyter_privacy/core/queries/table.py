@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
+from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import data as loading
 from jupyter_privacy.core.queries import sources
@@ -27,6 +27,7 @@ from jupyter_privacy.core.queries.mechanisms import (
     run,
     statistics,
 )
+from jupyter_privacy.core.queries.planning import solve_epsilon
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
 from jupyter_privacy.core.queries.replay import replay_key
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
@@ -108,8 +109,9 @@ class PrivateTable:
         return open_ledger(self._ledger_arg)
 
     # -- operations -----------------------------------------------------------------------------
-    def count(self, epsilon: float, **options: Any) -> Any:
-        return self._ask((Aggregate("count"),), (), epsilon, options)
+    def count(self, epsilon: float, *, column: str | None = None, **options: Any) -> Any:
+        """Rows (or, with `column`, the column's non-missing values, as SQL's COUNT(col))."""
+        return self._ask((Aggregate("count", column),), (), epsilon, options)
 
     def sum(self, column: str, epsilon: float, **options: Any) -> Any:
         return self._ask((Aggregate("sum", column),), (), epsilon, options)
@@ -149,27 +151,18 @@ class PrivateTable:
         return self._preview(calibrated, check_alpha(alpha))
 
     def epsilon_for(self, query: str | QuerySpec, accuracy: float, *,
-                    alpha: float = DEFAULT_ALPHA) -> float:  # fmt: skip
-        """The smallest ε whose ± at α (OpenDP's accuracy) is at most `accuracy` for every statistic."""
+                    alpha: float = DEFAULT_ALPHA, expected_rows: int | None = None) -> float:  # fmt: skip
+        """The smallest ε whose ± at α (OpenDP's accuracy) is at most `accuracy` for every statistic.
+
+        A mean's ± depends on how many rows it averages: give `expected_rows`, a public estimate
+        (per group when grouped). See `planning` for how each ± is computed.
+        """
         target = check_epsilon(accuracy, "accuracy")
         spec = parse_sql(query).spec if isinstance(query, str) else query
-        refused = [a.name for a in spec.aggregates if a.kind not in ("count", "sum")]
-        if refused:
-            raise UnsupportedQueryError(
-                f"accuracy → ε is solved for COUNT and SUM only; {refused[0]} has no analytic "
-                "accuracy (a mean's depends on the private count). Preview several ε instead"
-            )
         alpha = check_alpha(alpha)
-        at_one = self.preview(spec, 1.0, alpha=alpha)
-        epsilon = max(s.accuracy or 0.0 for s in at_one.statistics) / target
-        for _ in range(60):  # accuracy ∝ 1/ε; nudge past float round-off
-            worst = max(
-                s.accuracy or 0.0 for s in self.preview(spec, epsilon, alpha=alpha).statistics
-            )
-            if worst <= target:
-                return epsilon
-            epsilon *= 1.0 + 1e-9
-        return epsilon  # pragma: no cover
+        rows = None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
+        return solve_epsilon(spec, target, alpha, lambda e, a: self.preview(spec, e, alpha=a),
+                             self.bounds, rows)  # fmt: skip
 
     # -- the release path ---------------------------------------------------------------------------
     def _ask(self, aggregates: tuple[Aggregate, ...], group_by: tuple[str, ...], epsilon: float,
@@ -282,6 +275,8 @@ class PrivateTable:
                 raise InvalidParameterError(
                     f"unknown column {agg.column!r}; the table has: {', '.join(self.columns)}"
                 )
+            if agg.kind == "count":  # counting non-missing values needs no bounds
+                continue
             if agg.column not in self.bounds:
                 if not isinstance(schema[agg.column], sources.NUMERIC_KINDS):
                     raise InvalidParameterError(
@@ -332,7 +327,7 @@ class PrivateTable:
             )
 
     def _parameters(self, spec: QuerySpec) -> dict[str, Any]:
-        columns = sorted({a.column for a in spec.aggregates if a.column})
+        columns = sorted({a.column for a in spec.aggregates if a.column and a.kind != "count"})
         return {
             "bounds": {c: self.bounds[c] for c in columns},
             "impute": {c: self.impute[c] for c in columns},
@@ -381,8 +376,8 @@ class GroupedTable:
     def __init__(self, table: PrivateTable, columns: tuple[str, ...]) -> None:
         self._table, self._columns = table, columns
 
-    def count(self, epsilon: float, **options: Any) -> Any:
-        return self._table._ask((Aggregate("count"),), self._columns, epsilon, options)
+    def count(self, epsilon: float, *, column: str | None = None, **options: Any) -> Any:
+        return self._table._ask((Aggregate("count", column),), self._columns, epsilon, options)
 
     def sum(self, column: str, epsilon: float, **options: Any) -> Any:
         return self._table._ask((Aggregate("sum", column),), self._columns, epsilon, options)

@@ -36,7 +36,7 @@ def released_values(
                 assert agg.column is not None
                 total, count = row.get(agg.name + SUM_SUFFIX), row.get(agg.name + COUNT_SUFFIX)
                 parts = halves[agg.name].components
-                low, high = _ratio_interval(total, count, parts[0].accuracy, parts[1].accuracy)
+                low, high = ratio_interval(total, count, parts[0].accuracy, parts[1].accuracy)
                 lo_b, hi_b = bounds[agg.column]
                 # The true (imputed, clipped) mean lies within the bounds whatever the noise, so
                 # clamping is free post-processing; a zero noisy count leaves only the bounds.
@@ -67,7 +67,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _ratio_interval(
+def ratio_interval(
     total: Any, count: Any, total_acc: float | None, count_acc: float | None
 ) -> tuple[float | None, float | None]:
     if total is None or count is None or total_acc is None or count_acc is None:

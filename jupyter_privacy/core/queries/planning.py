@@ -1,0 +1,105 @@
+"""Accuracy → ε: the smallest ε whose ± at α meets a wanted accuracy, before anything is spent.
+
+Counts and sums use OpenDP's own accuracy (Laplace: ± = scale · ln(1/α), scale ∝ 1/ε). A mean is
+OpenDP's noisy sum over its noisy count, and its interval (see `values`) is the range of sum/count
+over both components' intervals at α/2, so its ± depends on the private row count: the caller gives
+a public estimate (`expected_rows`, e.g. from an earlier DP count; per group when grouped). The ±
+planned for is the widest over true means anywhere in the bounds (it is largest at an end), before
+the release's clamping to the bounds, so the plan errs on the safe side. Quantiles use the
+exponential mechanism, for which OpenDP states no accuracy: they are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
+from jupyter_privacy.core.queries.release import QueryPreview
+from jupyter_privacy.core.queries.spec import QuerySpec
+from jupyter_privacy.core.queries.values import ratio_interval
+
+_BISECTIONS = 60  # on the model (cheap)
+_STEP = 1.05  # bracket around the model's answer, with OpenDP's calibration
+_TOLERANCE = 1e-7  # relative: the ε returned is within this of the smallest that meets the target
+
+
+def solve_epsilon(
+    spec: QuerySpec,
+    accuracy: float,
+    alpha: float,
+    preview: Callable[[float, float], QueryPreview],
+    bounds: dict[str, tuple[float, float]],
+    expected_rows: int | None,
+) -> float:
+    """`preview(ε, α)` is the table's own preview (OpenDP's calibration, no data touched)."""
+    refused = [a.name for a in spec.aggregates if a.kind == "quantile"]
+    if refused:
+        raise UnsupportedQueryError(
+            f"accuracy → ε is not available for {refused[0]}: OpenDP states no accuracy for the "
+            "exponential mechanism behind quantiles. Preview several ε, or try the ε-versus-utility "
+            "widget (TradeoffExplorer) on a column you can share"
+        )
+    means = [a for a in spec.aggregates if a.kind == "mean"]
+    if means and expected_rows is None:
+        raise InvalidParameterError(
+            f"the accuracy of {means[0].name} depends on how many rows it averages; pass "
+            "expected_rows=N, a public estimate (e.g. from an earlier DP count; per group when "
+            "grouped)"
+        )
+
+    def worst(at_alpha: Any, halves: Any, shrink: float = 1.0) -> float:
+        """The largest ± at α over the statement's statistics, each OpenDP accuracy ÷ `shrink`."""
+        return max(
+            _mean_plus_minus(
+                [c.accuracy / shrink for c in halves[i].components],
+                bounds[agg.column],
+                expected_rows,
+            )
+            if agg.kind == "mean" and agg.column is not None and expected_rows is not None
+            else (at_alpha[i].accuracy or 0.0) / shrink
+            for i, agg in enumerate(spec.aggregates)
+        )
+
+    def exact(epsilon: float) -> float:
+        return worst(preview(epsilon, alpha).statistics,
+                     preview(epsilon, alpha / 2).statistics if means else ())  # fmt: skip
+
+    # Every noise scale is proportional to 1/ε, so ± at ε is about ± at ε = 1 divided by ε (not
+    # exactly: a count's integer noise has a stepped accuracy). Solve that model for a start, then
+    # bracket and bisect on OpenDP's own calibration (± never grows with ε).
+    at_one = preview(1.0, alpha).statistics, preview(1.0, alpha / 2).statistics if means else ()
+    start = 1.0
+    while worst(*at_one, shrink=start) > accuracy:
+        start *= 2
+        if start > 1e12:
+            raise InvalidParameterError(
+                f"no ε reaches ± {accuracy:g}; ask for a wider accuracy (for a mean, a larger "
+                "expected_rows also helps)"
+            )
+    low, high = start / 2, start
+    for _ in range(_BISECTIONS):
+        middle = (low + high) / 2
+        low, high = (low, middle) if worst(*at_one, shrink=middle) <= accuracy else (middle, high)
+    low, high = high / _STEP, high
+    while exact(high) > accuracy:
+        low, high = high, high * _STEP
+    while exact(low) <= accuracy:
+        low, high = low / _STEP, low
+    while high - low > _TOLERANCE * high:
+        middle = (low + high) / 2
+        low, high = (low, middle) if exact(middle) <= accuracy else (middle, high)
+    return high
+
+
+def _mean_plus_minus(accuracies: list[float], bounds: tuple[float, float], rows: int) -> float:
+    """The mean's ± (half-width of its interval at α) for a true count `rows`, worst over the
+    true mean; infinite while the count's interval reaches zero (the interval is then the bounds)."""
+    total_accuracy, count_accuracy = accuracies
+    widest = 0.0
+    for mean in bounds:  # the half-width is linear in the true mean on each side: ends suffice
+        low, high = ratio_interval(mean * rows, rows, total_accuracy, count_accuracy)
+        if low is None or high is None:
+            return float("inf")
+        widest = max(widest, high - mean, mean - low)
+    return widest
