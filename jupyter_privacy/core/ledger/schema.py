@@ -68,10 +68,14 @@ entries = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
-#: A notebook's releases (the Lab status bar) without scanning the log. PostgreSQL compares it bytewise
-#: (text_pattern_ops), so the prefix ranges of `origin_belongs_to` are exact under any collation.
+#: A notebook's newest release (the Lab status bar) without scanning the log; with `kind` in it,
+#: SQLite answers from the index alone. PostgreSQL compares origins bytewise (text_pattern_ops), so
+#: the prefix ranges of `statements.notebook_origins` are exact under any collation.
 origin_index = sa.Index(
-    "ix_jp_entries_origin", entries.c.origin, postgresql_ops={"origin": "text_pattern_ops"}
+    "ix_jp_entries_origin",
+    entries.c.origin,
+    entries.c.kind,
+    postgresql_ops={"origin": "text_pattern_ops"},
 )
 
 chain_head = sa.Table(
