@@ -48,9 +48,9 @@ def test_complete_float_columns_skip_fills_with_the_same_noise(make_table, frame
     table = make_table()
     spec = QuerySpec((Aggregate("mean", "income"),), (), None)
     general = table._calibrate(spec, 1.0, 0.0)
-    complete = table._source.complete_columns(list(general.columns))
-    assert complete == {"income"}
-    narrowed = table._calibrate(spec, 1.0, 0.0, complete)
+    facts = table._source.data_facts(list(general.columns), table.bounds)
+    assert facts.complete == {"income"} and facts.bounded == {"income"}
+    narrowed = table._calibrate(spec, 1.0, 0.0, facts)
     assert narrowed.measurement is not general.measurement
     assert scales(narrowed) == scales(general)
     assert narrowed.measurement.map(1) == pytest.approx(general.measurement.map(1))
@@ -67,7 +67,8 @@ def test_columns_with_missing_values_or_nan_keep_the_fill_steps(make_table, fram
         .alias("income")
     )
     table = make_table(data)
-    assert table._source.complete_columns(["income", "age"]) == frozenset({"age"})
+    facts = table._source.data_facts(["income", "age"], table.bounds)
+    assert facts.complete == facts.bounded == frozenset({"age"})
     release = table.mean("income", 1.0)
     assert 0 <= release.values[0].value <= 100_000  # missing values imputed inside the bounds
 
@@ -103,3 +104,15 @@ def test_keys_that_are_not_all_strings_are_not_encoded(make_table, frame):
     assert table._source.encodable == frozenset()
     groups = {v.group for v in table.group_by("region").count(1.0).values}
     assert groups == {("north",), ("south",), (None,)}
+
+
+def test_values_outside_the_bounds_keep_the_clip(make_table, frame):
+    data = frame.assign(income=frame.income.where(frame.index != 0, 1e12))  # one huge outlier
+    table = make_table(data)
+    facts = table._source.data_facts(["income"], table.bounds)
+    assert facts.complete == {"income"} and facts.bounded == frozenset()
+    total = table.sum("income", 4.0)
+    clipped_total = data.income.clip(0, 100_000).sum()
+    assert total.values[0].value == pytest.approx(clipped_total, abs=5 * total.values[0].plus_minus)
+    mean = table.mean("income", 4.0).values[0].value
+    assert 0 <= mean <= 100_000

@@ -29,6 +29,7 @@ from opendp.mod import OpenDPException
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
 from jupyter_privacy.core.queries.release import NoiseComponent, Statistic
+from jupyter_privacy.core.queries.sources import NO_FACTS, DataFacts
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 
 dp.enable_features("contrib")
@@ -51,7 +52,7 @@ class TableInfo:
     max_rows: int
     max_groups: int | None
     contributions: int
-    complete: frozenset[str] = frozenset()  # float columns without missing values or NaN
+    facts: DataFacts = NO_FACTS  # checked on the data at release time (see DataFacts)
     encoded: frozenset[str] = frozenset()  # group columns read as pl.Enum of their declared keys
 
 
@@ -85,17 +86,19 @@ def _expressions(agg: Aggregate, info: TableInfo, scales: dict[str, float] | Non
     assert agg.column is not None
     bounds, fill = info.bounds[agg.column], info.impute[agg.column]
     col: Any = pl.col(agg.column)  # `.dp` is OpenDP's namespace
-    if agg.column not in info.complete:  # imputation inside the bounds (complete: a no-op)
+    if agg.column not in info.facts.complete:  # imputation inside the bounds (complete: a no-op)
         col = col.fill_nan(fill).fill_null(fill)
-    if agg.kind == "sum":
-        return [col.dp.sum(bounds, scale=scale(agg.name)).alias(agg.name)]
-    if agg.kind == "mean":  # OpenDP's dp.mean is exactly this sum and length, released together
-        return [
-            col.dp.sum(bounds, scale=scale(agg.name + SUM_SUFFIX)).alias(agg.name + SUM_SUFFIX),
-            dp_len(scale=scale(agg.name + COUNT_SUFFIX), signed=True).alias(
-                agg.name + COUNT_SUFFIX
-            ),
-        ]
+    if agg.kind in ("sum", "mean"):
+        name = agg.name + SUM_SUFFIX if agg.kind == "mean" else agg.name
+        if agg.column in info.facts.bounded:  # the domain carries the bounds: clipping is a no-op
+            total = col.sum().dp.noise(scale=scale(name))
+        else:
+            total = col.dp.sum(bounds, scale=scale(name))
+        if agg.kind == "sum":
+            return [total.alias(name)]
+        # OpenDP's dp.mean is exactly this sum and length, released together
+        return [total.alias(name), dp_len(scale=scale(agg.name + COUNT_SUFFIX), signed=True).alias(
+            agg.name + COUNT_SUFFIX)]  # fmt: skip
     candidates = list(info.candidates[agg.column])
     return [
         col.dp.quantile(float(agg.quantile or 0.0), candidates, scale=scale(agg.name)).alias(
@@ -132,13 +135,16 @@ def build_plan(
 
 
 def _domain(spec: QuerySpec, info: TableInfo, *, keys_public: bool) -> Any:
-    """OpenDP's broadest domain for the schema, narrowed for complete columns (non-null, no NaN):
-    OpenDP then accepts their aggregates without fill steps, and refuses data that breaks it."""
+    """OpenDP's broadest domain for the schema, narrowed to the checked `DataFacts`: complete
+    columns are non-null without NaN, bounded ones also carry their bounds; OpenDP then accepts
+    their aggregates without the fill and clip steps."""
     domain = _lazyframe_domain_from_schema(pl.Schema(info.schema))
-    if info.complete:
+    facts = info.facts
+    if facts.complete:
         domain = dp.lazyframe_domain([
-            dp.series_domain(c, dp.atom_domain(T="f64", nan=False)) if c in info.complete
-            else _series_domain_from_field((c, t))
+            _series_domain_from_field((c, t)) if c not in facts.complete
+            else dp.series_domain(c, dp.atom_domain(
+                T="f64", nan=False, bounds=info.bounds[c] if c in facts.bounded else None))
             for c, t in info.schema.items()
         ])  # fmt: skip
     domain = dp.with_margin(domain, Margin(by=[], max_length=info.max_rows))

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import math
 import os
 import shutil
 import tempfile
 import weakref
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +68,25 @@ def casts(schema: pl.Schema, bounds: dict[str, tuple[float, float]]) -> list[pl.
     ]
 
 
+@dataclass(frozen=True)
+class DataFacts:
+    """What was checked on an in-memory table's data before a release, so that OpenDP can leave
+    out steps that would change nothing: filling (`complete` columns have no missing value or NaN)
+    and clipping (`bounded` columns are complete and every value is inside the declared bounds).
+
+    The measurement then declares these facts in its input domain, and OpenDP's privacy map is that
+    of the general query (same noise scales); its output distribution on this data is the same too,
+    because the left-out steps are the identity here. (How long a query takes can differ; the
+    timing is not part of any release.)
+    """
+
+    complete: frozenset[str] = frozenset()
+    bounded: frozenset[str] = frozenset()
+
+
+NO_FACTS = DataFacts()  # nothing checked: OpenDP keeps every step (previews, files)
+
+
 class FrameSource:
     """An in-memory frame; columns are spilled to Arrow IPC one by one, when a query first reads them.
 
@@ -83,7 +104,7 @@ class FrameSource:
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}
         self._hashes: dict[str, str] = {}
-        self._complete: dict[str, bool] = {}
+        self._facts: dict[str, tuple[bool, bool, tuple[float, float] | None]] = {}
         self._enums: dict[str, pl.Enum] = {}
         self._cleanup: Any = None
 
@@ -178,22 +199,25 @@ class FrameSource:
             digest.update(f"|{column}:{dtype}:{self._hashes[name]}".encode())
         return "sha256:" + digest.hexdigest()
 
-    def complete_columns(self, columns: list[str]) -> frozenset[str]:
-        """The float columns among `columns` with neither missing values nor NaN.
-
-        OpenDP then needs no fill steps for them (`mechanisms` drops them from the plan and narrows
-        the column's domain to match, which OpenDP checks); the release is the same either way.
-        """
-        complete = set()
+    def data_facts(self, columns: list[str], bounds: dict[str, tuple[float, float]]) -> DataFacts:
+        """Check, once per column, which float columns among `columns` are complete (no missing
+        value, no NaN) and which of those also lie inside their declared bounds."""
+        complete, bounded = set(), set()
         for column in columns:
             if column == ROWS_COLUMN or self.schema[column] != pl.Float64:
                 continue
-            if column not in self._complete:
+            if column not in self._facts:
                 series = self._column(column).to_series()
-                self._complete[column] = not series.null_count() and not series.is_nan().any()
-            if self._complete[column]:
+                whole = not series.null_count() and not series.is_nan().any()
+                low, high = bounds.get(column, (math.inf, -math.inf))
+                inside = whole and low <= series.min() and series.max() <= high  # type: ignore[operator]
+                self._facts[column] = (bool(whole), bool(inside), bounds.get(column))
+            whole, inside, checked = self._facts[column]
+            if whole:
                 complete.add(column)
-        return frozenset(complete)
+            if inside and checked == bounds.get(column):
+                bounded.add(column)
+        return DataFacts(frozenset(complete), frozenset(bounded))
 
     def _spill(self, column: str, coded: bool = False) -> Path:
         name = column + "#keys" if coded else column
@@ -280,10 +304,10 @@ class FileSource:
     ) -> dict[str, pl.DataType]:
         return {c: self.schema[c] for c in columns}
 
-    def complete_columns(self, columns: list[str]) -> frozenset[str]:
-        """Unknown without reading every file: OpenDP keeps its fill steps."""
-        del columns
-        return frozenset()
+    def data_facts(self, columns: list[str], bounds: dict[str, tuple[float, float]]) -> DataFacts:
+        """Unknown without reading every file: OpenDP keeps its fill and clip steps."""
+        del columns, bounds
+        return NO_FACTS
 
     def scan(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> pl.LazyFrame:
         return self._scan.select(columns)

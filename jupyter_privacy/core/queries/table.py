@@ -193,8 +193,10 @@ class PrivateTable:
                          parameters=self._parameters(spec), fingerprint=fingerprint)  # fmt: skip
 
         def compute() -> dict[str, Any]:
-            complete = self._source.complete_columns(columns)
-            measured = self._calibrate(spec, epsilon, delta, complete) if complete else calibrated
+            facts = self._source.data_facts(columns, self.bounds)
+            measured = (
+                self._calibrate(spec, epsilon, delta, facts) if facts.complete else calibrated
+            )
             frame = run(measured, self._source.scan(columns, measured.encoded))
             if spec.group_by:  # post-processing: a stable order for display and replay
                 frame = frame.with_columns(pl.col(c).cast(pl.String) for c in measured.encoded)
@@ -215,21 +217,21 @@ class PrivateTable:
         )  # fmt: skip
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
-                   complete: frozenset[str] = frozenset()) -> Calibrated:  # fmt: skip
+                   facts: sources.DataFacts = sources.NO_FACTS) -> Calibrated:  # fmt: skip
         """OpenDP's measurement for the query, built once per table and settings, then reused.
 
         A measurement is a pure description (plan, domain, noise scales); each invocation on the
         data draws fresh noise, so reusing it for a fresh draw is the same as building it again.
-        `complete` names float columns known to hold no missing value or NaN: the measurement then
-        skips the fill steps (same noise scales and privacy map; previews never look at the data).
+        `facts` (checked on the data at release time) let the measurement skip fill and clip steps
+        that would change nothing: same noise scales and privacy map. Previews never look at data.
         """
-        key = (spec, epsilon, delta, self._contributions(), complete)
+        key = (spec, epsilon, delta, self._contributions(), facts)
         if key not in self._calibrated:
             self._validate(spec)
             where = parse_where(spec.where)[1] if spec.where else None
             filtered = set(where.meta.root_names()) if where is not None else set()
             encoded = frozenset(set(spec.group_by) & self._source.encodable - filtered)
-            info = self._info(self._columns_for(spec, where), complete, encoded)
+            info = self._info(self._columns_for(spec, where), facts, encoded)
             if len(self._calibrated) >= 64:
                 self._calibrated.clear()
             self._calibrated[key] = calibrate(spec, info, where, epsilon, delta)
@@ -293,10 +295,10 @@ class PrivateTable:
                     f"unknown GROUP BY column {column!r}; the table has: {', '.join(self.columns)}"
                 )
 
-    def _info(self, columns: list[str], complete: frozenset[str] = frozenset(),
+    def _info(self, columns: list[str], facts: sources.DataFacts = sources.NO_FACTS,
               encoded: frozenset[str] = frozenset()) -> TableInfo:  # fmt: skip
         return TableInfo(
-            schema=self._source.schema_of(columns, encoded), complete=complete, encoded=encoded,
+            schema=self._source.schema_of(columns, encoded), facts=facts, encoded=encoded,
             bounds=self.bounds, impute=self.impute,
             keys=self.keys, candidates=self.candidates, max_rows=self.max_rows,
             max_groups=self.max_groups, contributions=self._contributions(),
