@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jupyter_core.utils import ensure_async
@@ -96,7 +96,8 @@ class StatusHandler(PrivacyAPIHandler):
         if not state.ledger_exists():
             self.write_json({"budget": None, "source": None, "hint": CREATE_HINT})
             return
-        result = await self.off_loop(lambda: active_budget(state.ledger(), notebook, state.root))
+        roots = (state.root, Path(state.root_dir))  # kernels record the root as given, unresolved
+        result = await self.off_loop(lambda: active_budget(state.ledger(), notebook, *roots))
         self.write_json({**result, "hint": None if result["budget"] else CREATE_HINT})
 
 
