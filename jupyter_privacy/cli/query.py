@@ -48,6 +48,8 @@ def register(sub: Any) -> None:
     query.add_argument("--max-groups", type=positive_int_arg, default=None,
                        help="public bound on groups, to select undeclared keys privately")  # fmt: skip
     query.add_argument("--alpha", type=float, default=0.05, help="report accuracy at 1 − α")
+    query.add_argument("--split", metavar="W1,W2,…",
+                       help="ε weights per aggregate, in SELECT order (default: even)")  # fmt: skip
     query.add_argument(
         "--preview", action="store_true", help="noise and accuracy only; spend nothing"
     )
@@ -100,10 +102,11 @@ def _query(args: argparse.Namespace) -> int:
         )  # fmt: skip
         try:
             if args.preview:
-                result: Any = table.preview(spec, args.epsilon, delta=args.delta, alpha=args.alpha)
+                result: Any = table.preview(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
+                                            split=args.split)  # fmt: skip
             else:
                 result = table.release(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
-                                       fresh=args.fresh, origin="cli")  # fmt: skip
+                                       fresh=args.fresh, origin="cli", split=args.split)  # fmt: skip
         finally:
             table.close()
         if args.json:

@@ -42,6 +42,9 @@ def dp_sql_parser() -> RaisingParser:
     parser.add_argument("--delta", type=float, help="δ (only for privately selected group keys)")
     parser.add_argument("--budget", help="spend from this budget instead of the table's")
     parser.add_argument("--alpha", type=float, help="accuracy reported at 1 − α confidence")
+    parser.add_argument(
+        "--split", metavar="W1,W2,…", help="ε weights per aggregate in SELECT order (default even)"
+    )
     parser.add_argument("-o", "--output", metavar="VAR", help="keep the release in variable VAR")
     parser.add_argument(
         "--preview", action="store_true", help="show noise and accuracy; spend nothing"
@@ -88,6 +91,7 @@ def run_dp_sql(
     options = {
         "delta": args.delta if args.delta is not None else defaults.get("delta", 0.0),
         "alpha": args.alpha if args.alpha is not None else defaults.get("alpha", 0.05),
+        "split": args.split,
     }
     if args.preview:
         result: Any = table.preview(parsed.spec, epsilon, **options)

@@ -149,3 +149,12 @@ def test_origin_names_the_notebook_cell_when_the_kernel_says(ip):
         ip.parent_header = {}
     with open_ledger() as ledger:
         assert ledger.history("study")[-1].origin.endswith("#cell=cell-42")
+
+
+def test_split_option_weights_the_aggregates_and_bad_weights_are_one_line(ip):
+    ip.run_cell_magic("dp_sql", "--epsilon 1 --split 1,3 -o r", QUERY)
+    release = ip.user_ns["r"]
+    assert release.epsilon_split == pytest.approx({"n": 0.25, "mean_income": 0.75})
+    assert spent() == pytest.approx(1.0)
+    assert "1 weight(s) for 2 statistic(s)" in usage_error(ip, "--epsilon 1 --split 2", QUERY)
+    assert spent() == pytest.approx(1.0)

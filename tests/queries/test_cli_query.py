@@ -87,3 +87,13 @@ def test_executable_runs(base, cli_env):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["release"]["values"][0]["statistic"] == "count"
+
+
+def test_split_weights_the_aggregates(capsys, base, ledger):
+    code, out, _ = run(capsys, [*base, "--epsilon", "1", "--split", "1,3", "--json", SQL])
+    assert code == 0
+    statistics = json.loads(out)["release"]["statistics"]
+    assert [s["epsilon"] for s in statistics] == pytest.approx([0.25, 0.75])
+    code, _, err = run(capsys, [*base, "--epsilon", "1", "--split", "1,0", SQL])
+    assert code == 2 and "finite and > 0" in err
+    assert ledger.budget("study").epsilon_spent == pytest.approx(1.0)

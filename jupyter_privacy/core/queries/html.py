@@ -24,7 +24,12 @@ def preview_html(preview: QueryPreview) -> str:
     """The noise and accuracy a release would have, with a caption that says nothing was spent."""
     caption = (
         "<strong>Preview: nothing spent.</strong> A release would spend "
-        f"{_cost(preview)} from budget {_name(preview.budget)}."
+        f"{_cost(preview)} from budget {_name(preview.budget)}"
+        + (
+            f" (ε remaining {format_number(preview.budget_epsilon_remaining)})."
+            if preview.budget_epsilon_remaining is not None
+            else "."
+        )
     )
     rows = (
         [_cell(s.name, header=True), *_statistic_cells(s, accuracy=True)]

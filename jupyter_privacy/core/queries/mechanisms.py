@@ -174,9 +174,15 @@ def _component_scales(measurement: Any) -> dict[str, float]:
 
 
 def calibrate(
-    spec: QuerySpec, info: TableInfo, where: pl.Expr | None, epsilon: float, delta: float
+    spec: QuerySpec,
+    info: TableInfo,
+    where: pl.Expr | None,
+    epsilon: float,
+    delta: float,
+    split: tuple[float, ...] | None = None,
 ) -> Calibrated:
-    """Split ε evenly over the aggregates, solve each one's noise scale, build and check the query."""
+    """Split ε over the aggregates (evenly, or by the `split` fractions), solve each one's noise
+    scale, then build the whole query and check it with OpenDP's privacy map."""
     private_keys = _private_selection(spec, info)
     if private_keys and delta <= 0:
         missing = [c for c in spec.group_by if c not in info.keys]
@@ -190,7 +196,8 @@ def calibrate(
             " pass max_groups=N, or declare the keys"
         )
     d_in = info.contributions
-    shares = tuple(epsilon / len(spec.aggregates) for _ in spec.aggregates)
+    fractions = split or tuple(1.0 / len(spec.aggregates) for _ in spec.aggregates)
+    shares = tuple(epsilon * fraction for fraction in fractions)
     pure = dp.max_divergence()
     scales: dict[str, float] = {}
     try:

@@ -80,6 +80,7 @@ class QueryPreview:
     group_by: tuple[str, ...] = ()
     privacy_unit: str = ""
     threshold: int | None = None
+    budget_epsilon_remaining: float | None = None  # a preview: what a release would spend from
 
     @property
     def mechanism(self) -> str:
@@ -108,6 +109,8 @@ class QueryPreview:
         ]
         headers = ["statistic", "ε", "mechanism", "noise scale", f"± at α={self.alpha:g}"]
         head = f"preview (nothing spent): ε {self.epsilon:g}, δ {self.delta:g} of '{self.budget}'"
+        if self.budget_epsilon_remaining is not None:
+            head += f" (ε {format_number(self.budget_epsilon_remaining)} remaining)"
         return (
             head
             + "\n"
@@ -138,7 +141,6 @@ class QueryRelease(QueryPreview):
     values: tuple[ReleasedValue, ...] = ()
     replayed: bool = False
     entry_id: int | None = None
-    budget_epsilon_remaining: float | None = None
 
     @property
     def value(self) -> float | None:

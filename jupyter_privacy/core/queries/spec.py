@@ -6,8 +6,10 @@ replay key, so the same question asked either way replays the same release.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from jupyter_privacy.core.errors import InvalidParameterError
 
@@ -78,6 +80,41 @@ class QuerySpec:
             raise InvalidParameterError(
                 f"aggregate name {sorted(clash)[0]!r} is also a group column; rename it with AS"
             )
+
+    def split_fractions(self, split: Any) -> tuple[float, ...] | None:
+        """The share of ε each aggregate gets, from `split`: weights in SELECT order (a sequence,
+        or text like "1,3"), or {statistic name: weight}. None (or equal weights) means even."""
+        if split is None:
+            return None
+        names = [a.name for a in self.aggregates]
+        example = ",".join(["1"] * len(names))
+        if isinstance(split, str):
+            split = [part.strip() for part in split.split(",")]
+        if isinstance(split, Mapping):
+            unknown = sorted(set(split) - set(names))
+            if unknown or len(split) != len(names):
+                raise InvalidParameterError(
+                    f"the ε split names {', '.join(map(str, unknown)) or 'too few statistics'}; "
+                    f"give a weight for each of: {', '.join(names)}"
+                )
+            split = [split[n] for n in names]
+        weights = list(split)
+        if len(weights) != len(names):
+            raise InvalidParameterError(
+                f"the ε split has {len(weights)} weight(s) for {len(names)} statistic(s) "
+                f"({', '.join(names)}); give one each, e.g. {example}"
+            )
+        try:
+            numbers = [float(w) for w in weights]
+        except (TypeError, ValueError):
+            raise InvalidParameterError(
+                f"ε split weights must be numbers, e.g. {example}; got {split!r}"
+            ) from None
+        if not all(math.isfinite(w) and w > 0 for w in numbers):
+            raise InvalidParameterError(f"ε split weights must be finite and > 0; got {split!r}")
+        total = math.fsum(numbers)
+        fractions = tuple(w / total for w in numbers)
+        return None if len(set(numbers)) == 1 else fractions
 
     def canonical(self) -> str:
         """One spelling per query (independent of whitespace, case and keyword style)."""

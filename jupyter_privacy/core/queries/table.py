@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.metadata
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import polars as pl
@@ -28,6 +28,7 @@ from jupyter_privacy.core.queries.mechanisms import (
     statistics,
 )
 from jupyter_privacy.core.queries.planning import solve_epsilon
+from jupyter_privacy.core.queries.record import ledger_details
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
 from jupyter_privacy.core.queries.replay import replay_key
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
@@ -37,11 +38,6 @@ from jupyter_privacy.core.validation import check_delta, check_epsilon, check_po
 
 DEFAULT_MAX_ROWS = 10_000_000
 DEFAULT_ALPHA = 0.05
-
-
-@functools.cache
-def _opendp_version() -> str:
-    return importlib.metadata.version("opendp")
 
 
 def check_alpha(value: Any) -> float:
@@ -144,14 +140,18 @@ class PrivateTable:
         return self._ask(spec.aggregates, spec.group_by, epsilon, options, where=spec.where)
 
     def preview(self, query: str | QuerySpec, epsilon: float, *, delta: float = 0.0,
-                alpha: float = DEFAULT_ALPHA) -> QueryPreview:  # fmt: skip
-        """Noise scale and accuracy at ε without touching the data or the budget."""
+                alpha: float = DEFAULT_ALPHA, split: Any = None) -> QueryPreview:  # fmt: skip
+        """Noise scale and accuracy at ε without touching the data or spending (`split`: see
+        `QuerySpec.split_fractions`); it says how much of the budget is left."""
         spec = parse_sql(query).spec if isinstance(query, str) else query
-        calibrated = self._calibrate(spec, check_epsilon(epsilon), check_delta(delta))
-        return self._preview(calibrated, check_alpha(alpha))
+        calibrated = self._calibrate(spec, check_epsilon(epsilon), check_delta(delta),
+                                     split=spec.split_fractions(split))  # fmt: skip
+        remaining = self.ledger.budget(self.budget).epsilon_remaining
+        return replace(self._preview(calibrated, check_alpha(alpha)),
+                       budget_epsilon_remaining=remaining)  # fmt: skip
 
-    def epsilon_for(self, query: str | QuerySpec, accuracy: float, *,
-                    alpha: float = DEFAULT_ALPHA, expected_rows: int | None = None) -> float:  # fmt: skip
+    def epsilon_for(self, query: str | QuerySpec, accuracy: float, *, alpha: float = DEFAULT_ALPHA,
+                    expected_rows: int | None = None, split: Any = None) -> float:  # fmt: skip
         """The smallest ε whose ± at α (OpenDP's accuracy) is at most `accuracy` for every statistic.
 
         A mean's ± depends on how many rows it averages: give `expected_rows`, a public estimate
@@ -161,13 +161,18 @@ class PrivateTable:
         spec = parse_sql(query).spec if isinstance(query, str) else query
         alpha = check_alpha(alpha)
         rows = None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
-        return solve_epsilon(spec, target, alpha, lambda e, a: self.preview(spec, e, alpha=a),
-                             self.bounds, rows)  # fmt: skip
+        fractions = spec.split_fractions(split)
+
+        def preview(epsilon: float, at_alpha: float) -> QueryPreview:  # calibration only
+            calibrated = self._calibrate(spec, epsilon, 0.0, split=fractions)
+            return self._preview(calibrated, at_alpha)
+
+        return solve_epsilon(spec, target, alpha, preview, self.bounds, rows)
 
     # -- the release path ---------------------------------------------------------------------------
     def _ask(self, aggregates: tuple[Aggregate, ...], group_by: tuple[str, ...], epsilon: float,
              options: dict[str, Any], where: str | None = None) -> Any:  # fmt: skip
-        unknown = set(options) - {"delta", "alpha", "fresh", "preview", "where", "origin"}
+        unknown = set(options) - {"delta", "alpha", "fresh", "preview", "where", "origin", "split"}
         if unknown:
             raise InvalidParameterError(f"unknown option(s): {', '.join(sorted(unknown))}")
         if options.get("where") is not None:
@@ -175,27 +180,33 @@ class PrivateTable:
         spec = QuerySpec(aggregates, group_by, where)
         if options.get("preview"):
             return self.preview(spec, epsilon, delta=options.get("delta", 0.0),
-                                alpha=options.get("alpha", DEFAULT_ALPHA))  # fmt: skip
+                                alpha=options.get("alpha", DEFAULT_ALPHA),
+                                split=options.get("split"))  # fmt: skip
         return self.release(spec, epsilon, delta=options.get("delta", 0.0),
                             alpha=options.get("alpha", DEFAULT_ALPHA),
-                            fresh=bool(options.get("fresh", False)), origin=options.get("origin"))  # fmt: skip
+                            fresh=bool(options.get("fresh", False)), origin=options.get("origin"),
+                            split=options.get("split"))  # fmt: skip
 
     def release(self, spec: QuerySpec, epsilon: float, *, delta: float = 0.0,
                 alpha: float = DEFAULT_ALPHA, fresh: bool = False,
-                origin: str | None = None) -> QueryRelease:  # fmt: skip
+                origin: str | None = None, split: Any = None) -> QueryRelease:  # fmt: skip
         epsilon, delta, alpha = check_epsilon(epsilon), check_delta(delta), check_alpha(alpha)
-        calibrated = self._calibrate(spec, epsilon, delta)
+        fractions = spec.split_fractions(split)
+        calibrated = self._calibrate(spec, epsilon, delta, split=fractions)
         preview = self._preview(calibrated, alpha)
         columns = list(calibrated.columns)
         self._check_rows()
         fingerprint = self._source.fingerprint(columns, calibrated.encoded)
         key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
-                         parameters=self._parameters(spec), fingerprint=fingerprint)  # fmt: skip
+                         parameters=self._parameters(spec, fractions),
+                         fingerprint=fingerprint)  # fmt: skip
 
         def compute() -> dict[str, Any]:
             facts = self._source.data_facts(columns, self.bounds)
             measured = (
-                self._calibrate(spec, epsilon, delta, facts) if facts.complete else calibrated
+                self._calibrate(spec, epsilon, delta, facts, fractions)
+                if facts.complete
+                else calibrated
             )
             frame = run(measured, self._source.scan(columns, measured.encoded))
             if spec.group_by:  # post-processing: a stable order for display and replay
@@ -206,26 +217,26 @@ class PrivateTable:
         entry = self.ledger.spend(
             self.budget, epsilon, delta, compute=compute, replay_key=key, fresh=fresh,
             mechanism=f"OpenDP {preview.mechanism}", description=spec.canonical(),
-            details=self._details(preview, calibrated, fingerprint), origin=origin,
+            details=ledger_details(preview, calibrated, fingerprint, self._contributions(),
+                                   self.bounds), origin=origin,
         )  # fmt: skip
         values = released_values(calibrated, entry.value["rows"], alpha, self.bounds)
-        remaining = self.ledger.budget(self.budget).epsilon_remaining
-        return QueryRelease(
-            **{f: getattr(preview, f) for f in QueryPreview.__dataclass_fields__},
-            values=values, replayed=entry.replayed, entry_id=entry.id,
-            budget_epsilon_remaining=remaining,
-        )  # fmt: skip
+        fields = {f: getattr(preview, f) for f in QueryPreview.__dataclass_fields__}
+        fields["budget_epsilon_remaining"] = self.ledger.budget(self.budget).epsilon_remaining
+        return QueryRelease(**fields, values=values, replayed=entry.replayed, entry_id=entry.id)
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
-                   facts: sources.DataFacts = sources.NO_FACTS) -> Calibrated:  # fmt: skip
+                   facts: sources.DataFacts = sources.NO_FACTS,
+                   split: tuple[float, ...] | None = None) -> Calibrated:  # fmt: skip
         """OpenDP's measurement for the query, built once per table and settings, then reused.
 
         A measurement is a pure description (plan, domain, noise scales); each invocation on the
         data draws fresh noise, so reusing it for a fresh draw is the same as building it again.
         `facts` (checked on the data at release time) let the measurement skip fill and clip steps
         that would change nothing: same noise scales and privacy map. Previews never look at data.
+        `split`: the fraction of ε per aggregate (None: even).
         """
-        key = (spec, epsilon, delta, self._contributions(), facts)
+        key = (spec, epsilon, delta, self._contributions(), facts, split)
         if key not in self._calibrated:
             self._validate(spec)
             where = parse_where(spec.where)[1] if spec.where else None
@@ -234,7 +245,7 @@ class PrivateTable:
             info = self._info(self._columns_for(spec, where), facts, encoded)
             if len(self._calibrated) >= 64:
                 self._calibrated.clear()
-            self._calibrated[key] = calibrate(spec, info, where, epsilon, delta)
+            self._calibrated[key] = calibrate(spec, info, where, epsilon, delta, split)
         return self._calibrated[key]
 
     def _columns_for(self, spec: QuerySpec, where: pl.Expr | None) -> list[str]:
@@ -328,9 +339,10 @@ class PrivateTable:
                 "declare a larger public max_rows"
             )
 
-    def _parameters(self, spec: QuerySpec) -> dict[str, Any]:
+    def _parameters(self, spec: QuerySpec, split: tuple[float, ...] | None) -> dict[str, Any]:
         columns = sorted({a.column for a in spec.aggregates if a.column and a.kind != "count"})
-        return {
+        uneven = {} if split is None else {"split": [repr(f) for f in split]}  # even: no key
+        return uneven | {
             "bounds": {c: self.bounds[c] for c in columns},
             "impute": {c: self.impute[c] for c in columns},
             "candidates": {c: self.candidates[c] for c in columns
@@ -338,25 +350,6 @@ class PrivateTable:
             "keys": {c: list(map(str, self.keys.get(c, ()))) for c in spec.group_by},
             "max_contributions": self._contributions(), "max_rows": self.max_rows,
             "max_groups": self.max_groups,
-        }  # fmt: skip
-
-    def _details(self, preview: QueryPreview, calibrated: Calibrated,
-                 fingerprint: str) -> dict[str, Any]:  # fmt: skip
-        approximate = calibrated.threshold is not None
-        return {
-            "library": f"opendp {_opendp_version()}",
-            "accountant": "basic composition (ε adds up across statistics and releases)",
-            "guarantee": "(ε, δ)-DP: Laplace noise + thresholded private key selection"
-            if approximate else "pure ε-DP (δ = 0)",
-            "privacy_unit": preview.privacy_unit, "max_contributions": self._contributions(),
-            "sampling": "none (the whole table)", "alpha": preview.alpha,
-            "epsilon_split": preview.epsilon_split, "threshold": calibrated.threshold,
-            "noise": [
-                {"statistic": s.name, "epsilon": s.epsilon, "mechanism": c.distribution,
-                 "component": c.label, "scale": c.scale}
-                for s in preview.statistics for c in s.components
-            ],
-            "data_fingerprint": fingerprint, "bounds": self.bounds,
         }  # fmt: skip
 
     def for_budget(self, budget: str) -> PrivateTable:
