@@ -39,6 +39,8 @@ def test_split_is_recorded_and_replays_only_with_the_same_split(make_table, ledg
     assert not table.query(SQL, 1.0).replayed
     assert table.query(SQL, 1.0, split=[1, 1]).replayed  # equal weights are the even split
     assert first.budget_epsilon_remaining == pytest.approx(9.0)
+    assert "ε split by weight over the aggregates" in first._repr_html_()
+    assert "ε split evenly" in table.query(SQL, 1.0)._repr_html_()
     assert ledger.budget("study").epsilon_spent == pytest.approx(3.0)
 
 

@@ -121,10 +121,12 @@ def _statistic_cells(stat: Statistic, *, accuracy: bool = False) -> list[str]:
 
 
 def _notes(query: QueryPreview) -> str:
-    split = "; ".join(f"{name} {eps:.4g}" for name, eps in query.epsilon_split.items())
+    shares = query.epsilon_split
+    split = "; ".join(f"{name} {eps:.4g}" for name, eps in shares.items())
+    how = "evenly" if len({round(e, 12) for e in shares.values()}) == 1 else "by weight"
     confidence = f"{(1 - query.alpha) * 100:g}%"
     notes = [
-        f"ε split evenly over the aggregates (sequential composition): {escape(split)}",
+        f"ε split {how} over the aggregates (sequential composition): {escape(split)}",
         f"privacy unit: {escape(query.privacy_unit or 'not stated')}",
         f"accuracy at α = {query.alpha:g}: each ± and interval holds with {confidence} confidence",
         f"query: <code>{escape(query.query)}</code>",
