@@ -4,20 +4,29 @@ A DP pilot may publish only DP releases and settings. A cell that prints `df.hea
 `df.sample(3)` puts raw rows into the executed notebook; this scanner finds them.
 
 How: every cell value of the private frame becomes the strings it prints as (numbers at 0–6
-decimals, text as is). A token is *rare* when at most `rare_fraction` of the rows hold it and it is distinctive (a wage
-like 354.94; not an education level like 12, nor a round 75.0 that any stylesheet contains). A rare token of some row with at least `min_cells` of that
-row's values within a few tokens of it (2 × columns + 2: a printed row, or a JSON record with its
-keys) is a finding; values scattered over a long line (a chart's data, minified code) are not. HTML tables are read row by row. Findings name
-the file, the cell and the row number — never the values, so the report itself leaks nothing.
+decimals, text as is). A token is *rare* when at most `rare_fraction` of the rows hold it and it is
+distinctive (a wage like 354.94; not an education level like 12, nor a round 75.0 that any
+stylesheet contains). A rare token of some row with at least `min_cells` of that row's values within
+a few tokens of it (2 × columns + 2: a printed row, or a JSON record with its keys) is a finding;
+values scattered over a long line (a chart's data, minified code) are not. HTML tables are read row
+by row. Findings name the file, the cell and the row number — never the values, so the report
+itself leaks nothing.
+
+Public values (`PublicValues`: declared bounds, category keys, imputation values, quantile
+candidates, ε and δ) appear in every DP release, so they never start a finding: a private value
+equal to a bound is not rare evidence, whatever the data say. They still count as the row's other
+cells next to a rare private value, so a printed row is found even when most of its columns are
+declared keys (public tokens are no evidence, and no whitelist either).
 """
 
 from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +56,107 @@ class Finding:
             f"{self.path} ({self.location}): {self.matched_cells} values of private row "
             f"{self.row} appear verbatim"
         )
+
+
+@dataclass(frozen=True)
+class PublicValues:
+    """Values anyone may see because they were declared, never read from the rows: a table's
+    bounds (and their width, the ± of a value and interval clamped to opposite bounds), its
+    category keys, imputation values and quantile candidates, and the ε and δ figures."""
+
+    numbers: frozenset[float] = frozenset()
+    words: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(cls, values: Iterable[Any]) -> PublicValues:
+        """Loose values: numbers, and words (text and bools, as they print)."""
+        numbers: set[float] = set()
+        words: set[str] = set()
+        for value in values:
+            value = value.item() if hasattr(value, "item") else value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if math.isfinite(value):
+                    numbers.add(float(value))
+            elif value is not None:
+                words.add(str(value))
+        return cls(frozenset(numbers), frozenset(words))
+
+    @classmethod
+    def declared(
+        cls,
+        *,
+        bounds: Mapping[str, Any] | None = None,
+        keys: Mapping[str, Any] | None = None,
+        impute: Mapping[str, Any] | None = None,
+        candidates: Mapping[str, Any] | None = None,
+        numbers: Iterable[Any] = (),
+    ) -> PublicValues:
+        """A table's declarations as `PrivateTable` takes them; `numbers` for ε, δ and settings."""
+        loose: list[Any] = list(numbers)
+        for column, pair in (bounds or {}).items():
+            try:
+                low, high = (float(v) for v in pair)
+            except (TypeError, ValueError):
+                raise InvalidParameterError(
+                    f"bounds for {column!r} must be a (low, high) pair of numbers, got {pair!r}"
+                ) from None
+            loose += [low, high, high - low]
+        for values in (keys or {}).values():
+            loose += [values] if isinstance(values, str) else list(values)
+        loose += list((impute or {}).values())
+        for values in (candidates or {}).values():
+            loose += list(values)
+        return cls.of(loose)
+
+    @classmethod
+    def of_table(cls, table: Any, numbers: Iterable[Any] = ()) -> PublicValues:
+        """A `PrivateTable` (or an `ExampleDataset`): its bounds and keys, and its imputation values
+        and quantile candidates, which default as `PrivateTable`'s do when it does not carry them."""
+        bounds = dict(getattr(table, "bounds", None) or {})
+        impute, candidates = getattr(table, "impute", None), getattr(table, "candidates", None)
+        if bounds and (impute is None or candidates is None):
+            from jupyter_privacy.core.queries.data import check_candidates, check_impute
+
+            impute = check_impute(None, bounds) if impute is None else impute
+            candidates = check_candidates(None, bounds) if candidates is None else candidates
+        return cls.declared(bounds=bounds, keys=getattr(table, "keys", None), impute=impute,
+                            candidates=candidates, numbers=numbers)  # fmt: skip
+
+    def __or__(self, other: PublicValues) -> PublicValues:
+        return PublicValues(self.numbers | other.numbers, self.words | other.words)
+
+    def tokens(self) -> frozenset[str]:
+        """Every string these values print as: at 0–6 decimals, and at the 6 and 4 significant
+        digits the release tables use (1000.0 is "1000", "1000.0", "1000.00", …)."""
+        found: set[str] = set()
+        for number in self.numbers:
+            found |= _cell_keys(number)
+            for printed in (f"{number:.6g}", f"{number:.4g}", f"{number:g}"):
+                for token in _TOKEN.findall(printed):
+                    found |= _token_keys(token)
+        for word in self.words:
+            found |= _cell_keys(word)
+            for token in _TOKEN.findall(word):
+                found |= _token_keys(token)
+        return frozenset(found)
+
+
+def public_values_from(value: Any) -> PublicValues:
+    """What `RawDataScanner(public_values=…)` takes: `PublicValues`, a `PrivateTable` or
+    `ExampleDataset` (anything with `bounds` and `keys`), or an iterable of loose values."""
+    if value is None:
+        return PublicValues()
+    if isinstance(value, PublicValues):
+        return value
+    if hasattr(value, "bounds") and hasattr(value, "keys") and not isinstance(value, Mapping):
+        return PublicValues.of_table(value)
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidParameterError(
+            "public_values takes PublicValues, a PrivateTable (its declared bounds and keys) or a "
+            f"list of public numbers and words; got {type(value).__name__}. For bounds and keys as "
+            "dicts use PublicValues.declared(bounds=…, keys=…)"
+        )
+    return PublicValues.of(value)
 
 
 def _cell_keys(value: Any) -> set[str]:
@@ -84,13 +194,26 @@ def _token_keys(token: str) -> set[str]:
 
 
 class RawDataScanner:
-    """Index a private DataFrame once, then scan any number of texts, notebooks or folders."""
+    """Index a private DataFrame once, then scan any number of texts, notebooks or folders.
 
-    def __init__(self, data: pd.DataFrame, *, min_cells: int = 3, rare_fraction: float = 0.01):
+    Pass what the release declared public (`public_values=table`, `PublicValues.declared(…)`):
+    without it, a private value that equals a bound can look like rare evidence next to its
+    group key in a release whose interval is clamped to that bound.
+    """
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        public_values: Any = None,
+        min_cells: int = 3,
+        rare_fraction: float = 0.01,
+    ):
         if data is None or len(data) == 0:
             raise InvalidParameterError(
                 "the raw-data scan needs the private data (a non-empty frame)"
             )
+        public = public_values_from(public_values).tokens()
         self.min_cells = max(1, min(min_cells, data.shape[1]))
         self._window = 2 * data.shape[1] + 2
         self._rows: list[set[str]] = []
@@ -106,7 +229,7 @@ class RawDataScanner:
         self._rare: dict[str, list[int]] = defaultdict(list)
         for index, keys in enumerate(self._rows):
             for key in keys:
-                if frequency[key] <= limit and _distinctive(key):
+                if frequency[key] <= limit and _distinctive(key) and key not in public:
                     self._rare[key].append(index)
 
     def scan_text(self, text: str, path: str, location_prefix: str = "line") -> list[Finding]:
