@@ -36,6 +36,7 @@ from jupyter_privacy.core.ledger.statements import (
     SELECT_HEAD,
     UPDATE_HEAD,
     UPDATE_SPENT,
+    budget_from_row,
     entry_dict,
     newest_notebook_release,
     usage_of,
@@ -48,7 +49,7 @@ from jupyter_privacy.core.ledger.storage import (
     snapshot,
     translated_errors,
 )
-from jupyter_privacy.core.ledger.transfer import copy_rows
+from jupyter_privacy.core.ledger.transfer import copy_rows, export_document
 from jupyter_privacy.core.validation import (
     check_budget_name,
     check_delta,
@@ -134,7 +135,7 @@ class Ledger:
                 description=f"budget created: {name}", actor=actor, created_at=now, details=details,
                 next_budget_id=budget_id + 1,
             )  # fmt: skip
-            return self._budget_from_row(self._budget_row(conn, name))
+            return budget_from_row(self._budget_row(conn, name))
 
     def raise_budget(
         self, name: str, *, epsilon: float | None = None, delta: float | None = None, reason: str
@@ -164,16 +165,16 @@ class Ledger:
                 description=str(reason).strip(), actor=current_actor(), created_at=chain.utc_now(),
                 details={"previous_epsilon": row.epsilon_total, "previous_delta": row.delta_total},
             )  # fmt: skip
-            return self._budget_from_row(self._require_budget(conn, row.name))
+            return budget_from_row(self._require_budget(conn, row.name))
 
     def budget(self, name: str) -> Budget:
         with translated_errors(self.url), self._engine.connect() as conn:
-            return self._budget_from_row(self._require_budget(conn, name))
+            return budget_from_row(self._require_budget(conn, name))
 
     def budgets(self) -> list[Budget]:
         with translated_errors(self.url), self._engine.connect() as conn:
             rows = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
-        return [self._budget_from_row(row) for row in rows]
+        return [budget_from_row(row) for row in rows]
 
     # -- spending ------------------------------------------------------------------------------
     def spend(
@@ -311,17 +312,7 @@ class Ledger:
         """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification."""
         report = self.verify()
         with translated_errors(self.url), self._engine.connect() as conn:
-            rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
-            names = dict(conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall())
-        return {
-            "format": "jupyter-privacy-ledger",
-            "schema_version": T.SCHEMA_VERSION,
-            "exported_at": chain.utc_now(),
-            "ledger": self.display_url,
-            "budgets": [b.to_dict() for b in self.budgets()],
-            "entries": [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
-            "verification": report.to_dict(),
-        }
+            return export_document(conn, self.budgets(), report, self.display_url)
 
     def copy_to(self, target: Ledger, *, overwrite: bool = False) -> LedgerCopy:
         """Copy every budget and entry into `target` unchanged, in one of its write transactions.
@@ -397,18 +388,6 @@ class Ledger:
         if row is None or row.name != budget:
             return None
         return release_from_row(row, row.name).as_replayed()
-
-    def _budget_from_row(self, row: Any) -> Budget:
-        rule = composition_rule(row.composition)
-        eps_spent, delta_spent = rule.spent((row.epsilon_total, row.delta_total), usage_of(row))
-        return Budget(
-            name=row.name, epsilon_total=row.epsilon_total, delta_total=row.delta_total,
-            composition=row.composition, privacy_unit=row.privacy_unit,
-            max_contributions=row.max_contributions, notes=row.notes, created_at=row.created_at,
-            created_by=row.created_by, epsilon_spent=eps_spent, delta_spent=delta_spent,
-            rho_spent=float(dec(row.rho_spent)), release_count=row.release_count,
-            last_release_at=row.last_release_at,
-        )  # fmt: skip
 
 
 def open_ledger(url: str | None = None, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Ledger:

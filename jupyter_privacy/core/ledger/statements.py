@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from jupyter_privacy.core.ledger import schema
-from jupyter_privacy.core.ledger.composition import ZERO, Usage, dec
+from jupyter_privacy.core.ledger.composition import ZERO, Usage, composition_rule, dec
+from jupyter_privacy.core.ledger.models import Budget
 
 T = schema
 
@@ -83,3 +84,17 @@ def entry_dict(row: Any) -> dict[str, Any]:
     data["value"] = json.loads(data.pop("value_json"))
     data["details"] = json.loads(data.pop("details_json"))
     return data
+
+
+def budget_from_row(row: Any) -> Budget:
+    """A budgets row with its spent ε/δ worked out by the budget's composition rule."""
+    rule = composition_rule(row.composition)
+    eps_spent, delta_spent = rule.spent((row.epsilon_total, row.delta_total), usage_of(row))
+    return Budget(
+        name=row.name, epsilon_total=row.epsilon_total, delta_total=row.delta_total,
+        composition=row.composition, privacy_unit=row.privacy_unit,
+        max_contributions=row.max_contributions, notes=row.notes, created_at=row.created_at,
+        created_by=row.created_by, epsilon_spent=eps_spent, delta_spent=delta_spent,
+        rho_spent=float(dec(row.rho_spent)), release_count=row.release_count,
+        last_release_at=row.last_release_at,
+    )  # fmt: skip

@@ -1,4 +1,5 @@
-"""Row-for-row copy of one ledger into another (see `Ledger.copy_to`).
+"""A ledger's contents going out: row-for-row into another ledger (`Ledger.copy_to`), or as one
+JSON-ready document (`Ledger.export`).
 
 Entries, budgets and the chain head are copied unchanged, hashes included, so the copy verifies
 exactly when the source does: tampering is carried over, never repaired or hidden.
@@ -6,13 +7,16 @@ exactly when the source does: tampering is carried over, never repaired or hidde
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.ledger import chain
 from jupyter_privacy.core.ledger import schema as T
-from jupyter_privacy.core.ledger.models import LedgerCopy
-from jupyter_privacy.core.ledger.statements import SELECT_HEAD
+from jupyter_privacy.core.ledger.models import Budget, LedgerCopy, VerificationReport
+from jupyter_privacy.core.ledger.statements import SELECT_HEAD, entry_dict
 
 _CHUNK = 1000
 
@@ -45,3 +49,19 @@ def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool)
         copied += len(chunk)
     dst.execute(T.chain_head.update().where(T.chain_head.c.id == 1).values(**head))
     return LedgerCopy(budgets=len(budgets), entries=copied, head_hash=head["head_hash"])
+
+
+def export_document(
+    conn: Connection, budgets: list[Budget], report: VerificationReport, ledger: str
+) -> dict[str, Any]:
+    rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
+    names = dict(conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall())
+    return {
+        "format": "jupyter-privacy-ledger",
+        "schema_version": T.SCHEMA_VERSION,
+        "exported_at": chain.utc_now(),
+        "ledger": ledger,
+        "budgets": [b.to_dict() for b in budgets],
+        "entries": [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
+        "verification": report.to_dict(),
+    }
