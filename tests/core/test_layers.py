@@ -68,3 +68,20 @@ def test_glue_layers_do_not_import_each_other() -> None:
             crossings += [f"{path.relative_to(package)} imports {m.group(2)}"
                           for m in pattern.finditer(path.read_text())]  # fmt: skip
     assert crossings == []
+
+
+def test_cli_sits_in_the_pilot_layer() -> None:
+    """DESIGN puts the CLI with the pilot: it may use core and the pilot, not magics, widgets or
+    the server; and nothing below it (core, pilot) imports the CLI."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "jupyter_privacy"
+    upward = re.compile(r"^\s*(from|import)\s+jupyter_privacy\.(magics|widgets|server)\b", re.M)
+    downward = re.compile(r"^\s*(from|import)\s+jupyter_privacy\.cli\b", re.M)
+    crossings = [f"{p.relative_to(package)} imports {m.group(2)}"
+                 for p in (package / "cli").rglob("*.py") for m in upward.finditer(p.read_text())]  # fmt: skip
+    for layer in ("core", "pilot", "charts"):
+        crossings += [f"{p.relative_to(package)} imports the CLI" for p in (package / layer).rglob("*.py")
+                      if downward.search(p.read_text())]  # fmt: skip
+    assert crossings == []
