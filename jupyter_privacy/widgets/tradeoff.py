@@ -129,6 +129,6 @@ class TradeoffExplorer(widgets.VBox):
             return None
         self.last_release = released
         self._budget = self.table.ledger.budget(self.table.budget)
-        self.result.value = f"<pre>{html.escape(str(released))}</pre>"
+        self.result.value = released._repr_html_()  # the same table a notebook cell shows
         self._show(epsilon)
         return released
