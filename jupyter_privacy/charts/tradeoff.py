@@ -83,16 +83,15 @@ class TradeoffCurve:
         }  # fmt: skip
 
     def _mean_accuracy(self, stat: Statistic, scales: list[float]) -> float | None:
-        """± of sum/count when the count is about `expected_rows`: (a_sum + M·a_count) / (n − a_count)."""
+        """± of sum/count when the count is about `expected_rows` (the planner's formula)."""
         sum_part, count_part = stat.components
         half = self.alpha / 2  # each component at α/2: the union bound covers the mean at 1 − α
         a_sum = self._component_accuracy(sum_part.distribution, scales[0], half)
         a_count = self._component_accuracy(count_part.distribution, scales[1], half)
+        from jupyter_privacy.core.queries.planning import mean_plus_minus  # loaded with the table
+
         assert stat.column is not None and self.expected_rows is not None
-        low, high = self.bounds[stat.column]
-        if a_sum is None or a_count is None or a_count >= self.expected_rows:
-            return None
-        return (a_sum + max(abs(low), abs(high)) * a_count) / (self.expected_rows - a_count)
+        return mean_plus_minus(a_sum, a_count, self.bounds[stat.column], self.expected_rows)
 
     def point(self, epsilon: float) -> pd.DataFrame:
         """One row per statistic at ε: noise scale and ± (what the slider shows)."""

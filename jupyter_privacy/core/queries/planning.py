@@ -17,7 +17,6 @@ from typing import Any
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
 from jupyter_privacy.core.queries.release import QueryPreview
 from jupyter_privacy.core.queries.spec import QuerySpec
-from jupyter_privacy.core.queries.values import ratio_interval
 
 _BISECTIONS = 60  # on the model (cheap)
 _STEP = 1.05  # bracket around the model's answer, with OpenDP's calibration
@@ -50,16 +49,15 @@ def solve_epsilon(
 
     def worst(at_alpha: Any, halves: Any, shrink: float = 1.0) -> float:
         """The largest ± at α over the statement's statistics, each OpenDP accuracy ÷ `shrink`."""
-        return max(
-            _mean_plus_minus(
-                [c.accuracy / shrink for c in halves[i].components],
-                bounds[agg.column],
-                expected_rows,
-            )
-            if agg.kind == "mean" and agg.column is not None and expected_rows is not None
-            else (at_alpha[i].accuracy or 0.0) / shrink
-            for i, agg in enumerate(spec.aggregates)
-        )
+        widest = 0.0
+        for i, agg in enumerate(spec.aggregates):
+            if agg.kind == "mean" and agg.column is not None and expected_rows is not None:
+                total, count = (c.accuracy / shrink for c in halves[i].components)
+                mean = mean_plus_minus(total, count, bounds[agg.column], expected_rows)
+                widest = max(widest, float("inf") if mean is None else mean)
+            else:
+                widest = max(widest, (at_alpha[i].accuracy or 0.0) / shrink)
+        return widest
 
     def exact(epsilon: float) -> float:
         return worst(preview(epsilon, alpha).statistics,
@@ -92,14 +90,14 @@ def solve_epsilon(
     return high
 
 
-def _mean_plus_minus(accuracies: list[float], bounds: tuple[float, float], rows: int) -> float:
-    """The mean's ± (half-width of its interval at α) for a true count `rows`, worst over the
-    true mean; infinite while the count's interval reaches zero (the interval is then the bounds)."""
-    total_accuracy, count_accuracy = accuracies
-    widest = 0.0
-    for mean in bounds:  # the half-width is linear in the true mean on each side: ends suffice
-        low, high = ratio_interval(mean * rows, rows, total_accuracy, count_accuracy)
-        if low is None or high is None:
-            return float("inf")
-        widest = max(widest, high - mean, mean - low)
-    return widest
+def mean_plus_minus(
+    sum_accuracy: float | None, count_accuracy: float | None, bounds: tuple[float, float], rows: int
+) -> float | None:
+    """The mean's ± at α from its components' accuracies at α/2, for a true count `rows`: the
+    half-width of the released interval (`values.ratio_interval`) at the worst true mean in the
+    bounds, which is (a_sum + M·a_count) / (rows − a_count) with M the bound farthest from 0.
+    None while the count's interval reaches zero (the interval is then the whole bounds)."""
+    if sum_accuracy is None or count_accuracy is None or count_accuracy >= rows:
+        return None
+    farthest = max(abs(bounds[0]), abs(bounds[1]))
+    return (sum_accuracy + farthest * count_accuracy) / (rows - count_accuracy)
