@@ -7,19 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.queries import PrivateTable, QueryPreview, QueryRelease
 
 QUERY = "SELECT region, COUNT(*) AS n, AVG(income) FROM people GROUP BY region"
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "jupyter_privacy")
-    return ip
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 
 from jupyter_privacy.core.ledger import open_ledger
@@ -19,13 +18,6 @@ from jupyter_privacy.core.reports.raw_data_scan import RawDataScanner
 
 KEYS = ["<b>x</b>", "plain"]
 QUERY = "SELECT region, COUNT(*) AS n, AVG(income) FROM people GROUP BY region"
-
-
-@pytest.fixture(scope="module")
-def shell():
-    ip = InteractiveShell.instance()
-    ip.run_line_magic("load_ext", "jupyter_privacy")
-    return ip
 
 
 @pytest.fixture
