@@ -23,8 +23,7 @@ from jupyter_privacy.core.reports.verdict import GateResult
 from jupyter_privacy.core.templates import Template, list_templates, read_notebook
 from jupyter_privacy.pilot.gates import load_gates
 from jupyter_privacy.pilot.parameters import parameters_for
-from jupyter_privacy.pilot.private_data import load_private_frame
-from jupyter_privacy.pilot.scan import raw_data_gate
+from jupyter_privacy.pilot.scan import pilot_raw_data_gate
 
 
 class StepFailedError(PrivacyError):
@@ -118,8 +117,7 @@ def run_pilot(
     with open_ledger(ledger_url) as ledger:
         result.gates.append(("runner", ledger_gate(ledger)))
     try:
-        private = load_private_frame(parameters.get("data_path"))
-        result.gates.append(("runner", raw_data_gate(private, out)))
+        result.gates.append(("runner", pilot_raw_data_gate(parameters, out, ledger_url)))
     except PrivacyError as error:
         result.gates.append(("runner", GateResult("no_raw_data", False, None, 0,
                                                   f"cannot scan for raw data: {error.message}")))  # fmt: skip

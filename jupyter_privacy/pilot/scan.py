@@ -1,19 +1,30 @@
-"""The 'no raw data leaves' gate over a pilot's output folder."""
+"""The 'no raw data leaves' gate over a pilot's output folder.
+
+The pilot's releases print its public declarations (bounds, keys, ε): the scan is told them, so a
+private value that equals a bound does not read as a raw row next to a clamped interval.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from jupyter_privacy.core.reports.raw_data_scan import RawDataScanner
+from jupyter_privacy.core.ledger import open_ledger
+from jupyter_privacy.core.reports.raw_data_scan import PublicValues, RawDataScanner
 from jupyter_privacy.core.reports.verdict import GateResult
+from jupyter_privacy.pilot.private_data import load_private_frame
+from jupyter_privacy.pilot.steps import pilot_dataset
 
 _SHOWN = 5
 
 
-def raw_data_gate(private: pd.DataFrame, out_dir: Path) -> GateResult:
-    findings = RawDataScanner(private).scan_folder(out_dir)
+def raw_data_gate(
+    private: pd.DataFrame, out_dir: Path, public_values: PublicValues | Any = None
+) -> GateResult:
+    findings = RawDataScanner(private, public_values=public_values).scan_folder(out_dir)
     if not findings:
         return GateResult("no_raw_data", True, 0, 0,
                           "no row of the private data appears in the notebooks or artifacts")  # fmt: skip
@@ -24,3 +35,32 @@ def raw_data_gate(private: pd.DataFrame, out_dir: Path) -> GateResult:
         f"raw private rows found in {len(findings)} place(s): {where}{more}. Remove the cell "
         "output that prints raw data (e.g. df.head()) and run again",
     )  # fmt: skip
+
+
+def pilot_raw_data_gate(
+    parameters: Mapping[str, Any], out_dir: Path, ledger_url: str
+) -> GateResult:
+    """The gate over the pilot's own data (the bundled CPS 1988 unless `data_path`) with what the
+    pilot declared public: the dataset's bounds and keys (with `PrivateTable`'s default imputation
+    values and quantile candidates), the numeric parameters and the ledger's ε and δ figures."""
+    data_path, bounds = parameters.get("data_path"), parameters.get("bounds")
+    settings = [v for v in parameters.values() if isinstance(v, (int, float))]
+    numbers = settings + _ledger_figures(ledger_url)
+    if data_path and not bounds:  # the analytics step refuses this; scan with what is declared
+        private = load_private_frame(data_path)
+        public = PublicValues.declared(keys=parameters.get("keys"), numbers=numbers)
+    else:
+        dataset = pilot_dataset(data_path or "", bounds, parameters.get("keys"))
+        private, public = dataset.frame, PublicValues.of_table(dataset, numbers)
+    return raw_data_gate(private, out_dir, public)
+
+
+def _ledger_figures(ledger_url: str) -> list[float]:
+    """Every ε and δ the ledger shows for its budgets and releases: totals, spent, left, per spend."""
+    figures: list[float] = []
+    with open_ledger(ledger_url) as ledger:
+        for budget in ledger.budgets():
+            figures += [budget.epsilon_total, budget.delta_total, budget.epsilon_spent,
+                        budget.delta_spent, budget.epsilon_remaining, budget.delta_remaining]  # fmt: skip
+            figures += [x for r in ledger.history(budget.name) for x in (r.epsilon, r.delta)]
+    return figures
