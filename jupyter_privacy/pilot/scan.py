@@ -15,8 +15,7 @@ import pandas as pd
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.reports.raw_data_scan import PublicValues, RawDataScanner
 from jupyter_privacy.core.reports.verdict import GateResult
-from jupyter_privacy.pilot.private_data import load_private_frame
-from jupyter_privacy.pilot.steps import pilot_dataset
+from jupyter_privacy.pilot.private_data import DEFAULT_EXAMPLE, load_private_frame
 
 _SHOWN = 5
 
@@ -42,15 +41,19 @@ def pilot_raw_data_gate(
 ) -> GateResult:
     """The gate over the pilot's own data (the bundled CPS 1988 unless `data_path`) with what the
     pilot declared public: the dataset's bounds and keys (with `PrivateTable`'s default imputation
-    values and quantile candidates), the numeric parameters and the ledger's ε and δ figures."""
-    data_path, bounds = parameters.get("data_path"), parameters.get("bounds")
-    settings = [v for v in parameters.values() if isinstance(v, (int, float))]
-    numbers = settings + _ledger_figures(ledger_url)
-    if data_path and not bounds:  # the analytics step refuses this; scan with what is declared
+    values and quantile candidates), the numeric parameters given and the ledger's ε and δ."""
+    numbers = [v for v in parameters.values() if isinstance(v, (int, float))]
+    numbers += _ledger_figures(ledger_url)
+    data_path = parameters.get("data_path")
+    if data_path:
         private = load_private_frame(data_path)
-        public = PublicValues.declared(keys=parameters.get("keys"), numbers=numbers)
+        public = PublicValues.declared(
+            bounds=parameters.get("bounds"), keys=parameters.get("keys"), numbers=numbers
+        )
     else:
-        dataset = pilot_dataset(data_path or "", bounds, parameters.get("keys"))
+        from jupyter_privacy.core.queries import load_example  # lazily: it loads OpenDP
+
+        dataset = load_example(DEFAULT_EXAMPLE)
         private, public = dataset.frame, PublicValues.of_table(dataset, numbers)
     return raw_data_gate(private, out_dir, public)
 

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger
 from jupyter_privacy.core.queries import PrivateTable, load_example
 from jupyter_privacy.pilot.scan import pilot_raw_data_gate, raw_data_gate
@@ -49,3 +51,11 @@ def test_bundled_data_head_fails_the_gate(tmp_path: Path, ledger_url: str) -> No
     assert (
         not gate.passed and gate.observed == 4
     )  # rows 0-3; row 4 holds no rare value (docs/pilot.md)
+
+
+def test_bad_declarations_are_a_clear_error(tmp_path: Path, ledger_url: str) -> None:
+    """The runner turns this into a failed gate naming the problem (it catches PrivacyError)."""
+    pd.DataFrame({"income": [1.5, 2.5]}).to_csv(tmp_path / "people.csv", index=False)
+    parameters = {"data_path": str(tmp_path / "people.csv"), "bounds": {"income": 5}}
+    with pytest.raises(InvalidParameterError, match="bounds for 'income' must be a"):
+        pilot_raw_data_gate(parameters, tmp_path, ledger_url)

@@ -85,20 +85,12 @@ def test_public_values_cover_what_releases_print() -> None:
         impute={"age": 42.5}, candidates={"age": [18, 33.3333333]}, numbers=[0.3333, 1e-6],
     )  # fmt: skip
     tokens = public.tokens()
-    assert {
-        "1000",
-        "1000.0",
-        "1000.000000",
-        "62",
-        "north",
-        "7",
-        "42.5",
-        "42.50",
-        "33.3333",
-    } <= tokens
+    printed = {"1000", "1000.0", "1000.000000", "62", "north", "7", "42.5", "42.50", "33.3333"}
+    assert printed <= tokens  # bounds, their width, keys, imputation, candidates
+    assert {"500", "10", "990.0"} <= tokens  # income's default midpoint and candidates
     assert {"0.3333", "0.000001"} <= tokens  # ε and δ as the release tables print them
-    assert "999.99" not in tokens and "1000.01" not in tokens
-    assert 18.0 in (public | PublicValues.of([1234.5])).numbers
+    assert "999.99" not in tokens and "1000.01" not in tokens and "15" not in tokens
+    assert {18.0, 1234.5} <= (public | PublicValues.of([1234.5])).numbers
     dataset = SimpleNamespace(bounds={"income": (0, 1000)}, keys={})  # as an ExampleDataset
     assert {500.0, 10.0} <= PublicValues.of_table(dataset).numbers  # PrivateTable's defaults
 
@@ -109,6 +101,15 @@ def test_public_values_of_the_wrong_shape_are_an_error(bad) -> None:
         RawDataScanner(pd.DataFrame({"a": [1.5]}), public_values=bad)
 
 
-def test_bounds_that_are_not_pairs_are_an_error() -> None:
-    with pytest.raises(InvalidParameterError, match="bounds for 'income'"):
-        PublicValues.declared(bounds={"income": (1000,)})
+@pytest.mark.parametrize(
+    ("declarations", "message"),
+    [
+        ({"bounds": {"income": (1000,)}}, "bounds for 'income' must be a"),
+        ({"bounds": [(0, 1000)]}, "bounds must map column names"),
+        ({"bounds": {"age": (18, 80)}, "impute": {"age": 99}}, "inside its bounds"),
+        ({"impute": {"age": 40}}, "needs bounds for it too"),
+    ],
+)
+def test_declarations_are_checked_as_private_table_checks_them(declarations, message) -> None:
+    with pytest.raises(InvalidParameterError, match=message):
+        PublicValues.declared(**declarations)

@@ -91,36 +91,33 @@ class PublicValues:
         candidates: Mapping[str, Any] | None = None,
         numbers: Iterable[Any] = (),
     ) -> PublicValues:
-        """A table's declarations as `PrivateTable` takes them; `numbers` for ε, δ and settings."""
+        """A table's declarations as `PrivateTable` takes them, checked the same way; imputation
+        values and quantile candidates default as its own do. `numbers`: ε, δ, other settings."""
+        bounds, keys = _mapping(bounds, "bounds"), _mapping(keys, "keys")
+        impute, candidates = _mapping(impute, "impute"), _mapping(candidates, "candidates")
         loose: list[Any] = list(numbers)
-        for column, pair in (bounds or {}).items():
-            try:
-                low, high = (float(v) for v in pair)
-            except (TypeError, ValueError):
-                raise InvalidParameterError(
-                    f"bounds for {column!r} must be a (low, high) pair of numbers, got {pair!r}"
-                ) from None
-            loose += [low, high, high - low]
-        for values in (keys or {}).values():
-            loose += [values] if isinstance(values, str) else list(values)
-        loose += list((impute or {}).values())
-        for values in (candidates or {}).values():
-            loose += list(values)
+        if bounds or impute or candidates:
+            from jupyter_privacy.core.queries import data  # lazily: it loads OpenDP
+
+            checked = data.check_bounds(bounds, list(bounds))
+            for low, high in checked.values():
+                loose += [low, high, high - low]
+            loose += list(data.check_impute(impute, checked).values())
+            for values in data.check_candidates(candidates, checked).values():
+                loose += list(values)
+        for values in keys.values():
+            single = isinstance(values, str) or not isinstance(values, Iterable)
+            loose += [values] if single else list(values)
         return cls.of(loose)
 
     @classmethod
     def of_table(cls, table: Any, numbers: Iterable[Any] = ()) -> PublicValues:
-        """A `PrivateTable` (or an `ExampleDataset`): its bounds and keys, and its imputation values
-        and quantile candidates, which default as `PrivateTable`'s do when it does not carry them."""
-        bounds = dict(getattr(table, "bounds", None) or {})
-        impute, candidates = getattr(table, "impute", None), getattr(table, "candidates", None)
-        if bounds and (impute is None or candidates is None):
-            from jupyter_privacy.core.queries.data import check_candidates, check_impute
-
-            impute = check_impute(None, bounds) if impute is None else impute
-            candidates = check_candidates(None, bounds) if candidates is None else candidates
-        return cls.declared(bounds=bounds, keys=getattr(table, "keys", None), impute=impute,
-                            candidates=candidates, numbers=numbers)  # fmt: skip
+        """A `PrivateTable` or an `ExampleDataset` (which has bounds and keys only)."""
+        return cls.declared(
+            bounds=getattr(table, "bounds", None), keys=getattr(table, "keys", None),
+            impute=getattr(table, "impute", None), candidates=getattr(table, "candidates", None),
+            numbers=numbers,
+        )  # fmt: skip
 
     def __or__(self, other: PublicValues) -> PublicValues:
         return PublicValues(self.numbers | other.numbers, self.words | other.words)
@@ -157,6 +154,16 @@ def public_values_from(value: Any) -> PublicValues:
             "dicts use PublicValues.declared(bounds=…, keys=…)"
         )
     return PublicValues.of(value)
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(
+            f"{what} must map column names to values, e.g. {{'income': ...}}; got {value!r}"
+        )
+    return value
 
 
 def _cell_keys(value: Any) -> set[str]:
