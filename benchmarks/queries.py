@@ -64,7 +64,7 @@ def context_mean(frame: pd.DataFrame, rows: int) -> float:
 
     dp.enable_features("contrib")
     context = dp.Context.compositor(
-        data=pl.from_pandas(frame).lazy(),
+        data=pl.from_pandas(frame[["group", "value"]]).lazy(),  # the columns of earlier rounds
         privacy_unit=dp.unit_of(contributions=1),
         privacy_loss=dp.loss_of(epsilon=1.0),
         split_evenly_over=1,
