@@ -131,7 +131,7 @@ def test_store_without_history_still_replays(tmp_path, data) -> None:
         assert again.records == [] and progress.records == []
         assert again.release.value["val_accuracy"] == first.release.value["val_accuracy"]
         history.write_text("{not json")
-        with pytest.warns(UserWarning, match="could not be read"):
+        with pytest.warns(UserWarning, match="was changed after the training was recorded"):
             damaged = _train(ledger, data)
         assert damaged.release.replayed and damaged.records == []
         assert ledger.budget("m").epsilon_spent == spent

@@ -4,9 +4,15 @@ TensorFlow is imported only when training starts (the `tf` extra); without it a 
 names `jupyter-privacy[tf]`. See docs/training.md.
 """
 
+from jupyter_privacy.core.training.audit import (
+    StoredModelCheck,
+    StoredModelsReport,
+    verify_stored_models,
+)
 from jupyter_privacy.core.training.fingerprint import data_fingerprint
 from jupyter_privacy.core.training.models import FAST_CLIPPING, PATHS, VECTORIZED_OPTIMIZER
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
+from jupyter_privacy.core.training.replay import StoredModelModifiedError
 from jupyter_privacy.core.training.train import (
     TrainingPlan,
     TrainingResult,
@@ -22,6 +28,9 @@ __all__ = [
     "VECTORIZED_OPTIMIZER",
     "EpochListener",
     "EpochRecord",
+    "StoredModelCheck",
+    "StoredModelModifiedError",
+    "StoredModelsReport",
     "TrainingPlan",
     "TrainingProgress",
     "TrainingResult",
@@ -30,4 +39,5 @@ __all__ = [
     "find_training_replay",
     "plan_training",
     "train_dp_sgd",
+    "verify_stored_models",
 ]

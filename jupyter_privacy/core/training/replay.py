@@ -10,13 +10,22 @@ The per-epoch history (`models/<key>.history.json`) is kept beside the weights, 
 it holds the training loss and accuracy, measured on the private data without noise, which are
 for the analyst's eyes and not part of the DP release. A replay hands it back so charts show the
 same curve; a store written before histories were kept replays without per-epoch records.
+
+Neither file is inside the ledger's hash chain, so the SHA-256 of each (of the exact bytes renamed
+into place) is recorded in the release's details, which are. A replay recomputes the weights' digest
+and refuses a file that no longer matches (someone could have swapped in non-private weights, and the
+recorded (ε, δ) would then describe a model that is not the one handed out). A changed history only
+loses its per-epoch records, with a warning: it is for display and carries no privacy claim.
+Releases recorded before digests were kept have none to compare and replay as before.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import secrets
 import warnings
 from dataclasses import fields
 from pathlib import Path
@@ -25,9 +34,19 @@ from typing import Any
 import numpy as np
 
 from jupyter_privacy.core.config import find_project_root
-from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.errors import InvalidParameterError, LedgerIntegrityError
 from jupyter_privacy.core.ledger import Ledger, Release
 from jupyter_privacy.core.training.progress import EpochRecord
+
+#: Keys of the release details that hold the stored files' SHA-256 (hex), inside the hash chain.
+WEIGHTS_DIGEST = "weights_sha256"
+HISTORY_DIGEST = "history_sha256"
+
+
+class StoredModelModifiedError(LedgerIntegrityError):
+    """A stored weights file no longer matches the digest recorded with its release."""
+
+    code = "stored_model_modified"
 
 
 def training_replay_key(budget: str, *, architecture: str, settings: dict[str, Any],
@@ -87,10 +106,21 @@ def weights_path(store: Path, key: str) -> Path:
     return store / f"{key.replace(':', '-')}.npz"
 
 
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _staging_path(path: Path, suffix: str) -> Path:
+    """A temporary name beside `path`, unique per call so concurrent trainings of the same key never
+    write into each other's staged file (its digest must stay the digest of what is renamed)."""
+    stem = path.name.removesuffix(suffix)
+    return path.with_name(f"{stem}.{os.getpid()}-{secrets.token_hex(4)}.tmp{suffix}")
+
+
 def save_weights(model: Any, path: Path) -> Path:
     """Write the weights to a temporary file; the caller renames it once the spend is recorded."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.npz")
+    temporary = _staging_path(path, ".npz")
     weights = model.get_weights()
     np.savez(temporary, *weights)
     return temporary
@@ -103,19 +133,29 @@ def history_path(store: Path, key: str) -> Path:
 def save_history(records: list[EpochRecord], path: Path) -> Path:
     """Write the per-epoch records to a temporary file; renamed like the weights once recorded."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp.json")
+    temporary = _staging_path(path, ".history.json")
     temporary.write_text(json.dumps([record.to_dict() for record in records], indent=1))
     return temporary
 
 
-def load_history(store: Path, key: str) -> list[EpochRecord]:
-    """The stored per-epoch records, marked replayed; [] when none were kept (older stores)."""
+def load_history(store: Path, key: str, expected_sha256: str | None = None) -> list[EpochRecord]:
+    """The stored per-epoch records, marked replayed; [] when none were kept (older stores), and
+    [] with a warning when the file is damaged or no longer matches `expected_sha256`."""
     path = history_path(store, key)
     if not path.is_file():
         return []
     names = {f.name for f in fields(EpochRecord)} - {"replayed"}
     try:
-        rows = json.loads(path.read_text())
+        data = path.read_bytes()
+        if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
+            warnings.warn(
+                f"the per-epoch history {path} was changed after the training was recorded (its "
+                "SHA-256 does not match the release's); the replay goes on without per-epoch "
+                "records (the weights were checked separately)",
+                stacklevel=3,
+            )
+            return []
+        rows = json.loads(data)
         return [EpochRecord(**{k: v for k, v in row.items() if k in names}, replayed=True)
                 for row in rows]  # fmt: skip
     except (OSError, ValueError, TypeError, AttributeError) as error:
@@ -129,30 +169,51 @@ def load_history(store: Path, key: str) -> list[EpochRecord]:
 
 def stored_training(ledger: Ledger, budget: str, key: str, store: Path) -> Release | None:
     """The release this exact training replays, or None when it is new. Spends nothing; refuses
-    when the release is recorded but its weights file is gone (retraining would spend again)."""
+    when the release is recorded but its weights file is gone (retraining would spend again) or no
+    longer matches the digest recorded with the release."""
     stored = ledger.find_replay(budget, key)
     if stored is None:
         return None
-    path = weights_path(store, key)
+    read_recorded_weights(stored, weights_path(store, key))
+    return stored
+
+
+def read_recorded_weights(release: Release, path: Path) -> bytes:
+    """The weights file's bytes, checked against the digest recorded with `release` (when it has
+    one: releases recorded before digests were kept have none). Refuses a missing or changed file."""
     if not path.is_file():
         raise InvalidParameterError(
-            f"this exact training is already recorded as release {stored.id} in budget "
-            f"'{budget}', but its weights file {path} is missing. Restore it, or pass fresh=True "
-            "to train again (that spends the budget again)"
+            f"this exact training is already recorded as release {release.id} in budget "
+            f"'{release.budget}', but its weights file {path} is missing. Restore it, or pass "
+            "fresh=True to train again (that spends the budget again)"
         )
-    return stored
+    data = path.read_bytes()
+    expected = release.details.get(WEIGHTS_DIGEST)
+    actual = hashlib.sha256(data).hexdigest()
+    if expected is not None and actual != expected:
+        raise StoredModelModifiedError(
+            f"the weights file {path} of release {release.id} in budget '{release.budget}' was "
+            f"changed after training (SHA-256 {actual[:16]}…, recorded {expected[:16]}…), so the "
+            "recorded (ε, δ) may not hold for it and it was not loaded; nothing was spent. "
+            "Restore the original file, or pass fresh=True to train again (that spends the "
+            "budget again)",
+            release_id=release.id, budget=release.budget, path=str(path),
+            expected_sha256=expected, actual_sha256=actual,
+        )  # fmt: skip
+    return data
 
 
 def load_replayed_model(
     ledger: Ledger, budget: str, key: str, store: Path, template_model: Any, compile_model: Any
 ) -> tuple[Release, Any] | None:
     """The stored release and a model carrying its weights, or None when this training is new."""
-    stored = stored_training(ledger, budget, key, store)
+    stored = ledger.find_replay(budget, key)
     if stored is None:
         return None
+    data = read_recorded_weights(stored, weights_path(store, key))  # the bytes checked are loaded
     import tensorflow as tf
 
-    with np.load(weights_path(store, key)) as archive:
+    with np.load(io.BytesIO(data)) as archive:
         weights = [archive[f"arr_{i}"] for i in range(len(archive.files))]
     model = tf.keras.models.clone_model(template_model)
     model.set_weights(weights)

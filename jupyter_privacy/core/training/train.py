@@ -5,7 +5,8 @@ Order of events, so a failure anywhere spends nothing and releases nothing:
 2. refuse if the planned (ε, δ) does not fit the budget's remaining allowance;
 3. train a *copy* of the model, recording loss / validation accuracy / ε per epoch;
 4. record the release (ε, δ, accountant, hyper-parameters, data fingerprint) with ledger.spend;
-5. only then hand back the trained model.
+5. only then move the stored weights and history into place (their SHA-256 is in the release's
+   details, so inside the ledger's hash chain) and hand back the trained model.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from jupyter_privacy.core.training.fingerprint import data_fingerprint
 from jupyter_privacy.core.training.models import build_dp_model, load_tf, make_loss
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
 from jupyter_privacy.core.training.replay import (
+    HISTORY_DIGEST,
+    WEIGHTS_DIGEST,
+    file_sha256,
     history_path,
     load_history,
     load_replayed_model,
@@ -220,7 +224,7 @@ def train_dp_sgd(
             )  # fmt: skip
             if replayed is not None:
                 release, trained = replayed
-                history = load_history(store, key)
+                history = load_history(store, key, release.details.get(HISTORY_DIGEST))
                 tracker = _tracker(progress, on_epoch)
                 for record in history:  # live charts redraw the stored curve
                     tracker.add(record)
@@ -247,9 +251,13 @@ def train_dp_sgd(
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
         staged = (save_weights(dp.model, targets[0]), save_history(records, targets[1]))
-        try:
+        try:  # digests of the staged bytes, which the renames below move unchanged
+            digests = {
+                WEIGHTS_DIGEST: file_sha256(staged[0]),
+                HISTORY_DIGEST: file_sha256(staged[1]),
+            }
             release = _record(opened, budget, plan, dp.path, records, fingerprint, description,
-                              key)  # fmt: skip
+                              key, digests)  # fmt: skip
         except BaseException:
             for path in staged:
                 path.unlink(missing_ok=True)
@@ -335,7 +343,7 @@ def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool)
 
 def _record(
     ledger: Ledger, budget: str, plan: TrainingPlan, path: str, records: list[EpochRecord],
-    fingerprint: str, description: str, replay_key: str,
+    fingerprint: str, description: str, replay_key: str, digests: dict[str, str],
 ) -> Release:  # fmt: skip
     """The release is the trained model; its recorded value is the held-out metrics only (training
     loss is computed on private data without noise, so it is not part of the release)."""
@@ -363,6 +371,7 @@ def _record(
         "data_fingerprint": fingerprint,
         "epsilon_by_accountant": alternatives,
         "per_epoch_epsilon": [r.epsilon for r in records],
+        **digests,
     }
     try:
         return ledger.spend(
