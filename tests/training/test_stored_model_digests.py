@@ -17,7 +17,7 @@ tf = pytest.importorskip("tensorflow")
 from sklearn.datasets import load_digits  # noqa: E402
 
 from jupyter_privacy import open_ledger  # noqa: E402
-from jupyter_privacy.core.errors import LedgerIntegrityError  # noqa: E402
+from jupyter_privacy.core.errors import BudgetExceededError, LedgerIntegrityError  # noqa: E402
 from jupyter_privacy.core.training import (  # noqa: E402
     StoredModelModifiedError,
     find_training_replay,
@@ -140,6 +140,20 @@ def test_fresh_training_spends_again_and_owns_the_files(ledger, store, data) -> 
     first, second = verify_stored_models(ledger).checks
     assert (first.weights, first.history) == ("superseded", "superseded")
     assert (second.release_id, second.weights, second.history) == (fresh.release.id, "ok", "ok")
+
+
+def test_files_move_into_place_only_after_the_spend_commits(ledger, store, data) -> None:
+    """Another spender drains the budget while training runs: the release cannot be recorded, so
+    the stored files stay those of the recorded release and no staged file is left behind."""
+    before = {path.name: path.read_bytes() for path in (store / "models").iterdir()}
+
+    def drain(_record):
+        ledger.spend("m", ledger.budget("m").epsilon_remaining, 0.0, value=1)
+
+    with pytest.raises(BudgetExceededError, match="could not be recorded"):
+        _train(ledger, data, fresh=True, on_epoch=drain)
+    assert {path.name: path.read_bytes() for path in (store / "models").iterdir()} == before
+    assert verify_stored_models(ledger).ok
 
 
 def test_changed_history_replays_without_records_and_warns(ledger, store, data) -> None:

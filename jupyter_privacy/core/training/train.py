@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.accounting import (
@@ -250,8 +251,10 @@ def train_dp_sgd(
         )  # fmt: skip
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
-        staged = (save_weights(dp.model, targets[0]), save_history(records, targets[1]))
+        staged: list[Path] = []
         try:  # digests of the staged bytes, which the renames below move unchanged
+            staged.append(save_weights(dp.model, targets[0]))
+            staged.append(save_history(records, targets[1]))
             digests = {
                 WEIGHTS_DIGEST: file_sha256(staged[0]),
                 HISTORY_DIGEST: file_sha256(staged[1]),
