@@ -205,3 +205,17 @@ def test_verify_stored_models_reports_ok_missing_and_modified(ledger, store) -> 
     weights.unlink()
     assert verify_stored_models(ledger).checks[0].weights == "missing"
     assert ledger.budget("m").release_count == 1
+
+
+def test_cli_models_verify_exits_1_on_swapped_weights(ledger, store, capsys) -> None:
+    from jupyter_privacy.cli import main
+
+    url = f"sqlite:///{store / 'ledger.db'}"
+    assert main(["models", "verify", "--ledger", url]) == 0
+    assert "stored models OK: 1 training(s) checked" in capsys.readouterr().out
+    _perturb_weights(_files(store)[0])
+    assert main(["models", "verify", "--ledger", url]) == 1
+    out = capsys.readouterr().out
+    assert "PROBLEMS in 1 release(s)" in out and "weights modified" in out
+    assert main(["models", "verify", "--ledger", url, "--json"]) == 1
+    assert '"problem_release_ids": [' in capsys.readouterr().out
