@@ -14,7 +14,6 @@ pytestmark = pytest.mark.tf
 
 tf = pytest.importorskip("tensorflow")
 
-from sklearn.datasets import load_digits  # noqa: E402
 
 from jupyter_privacy import open_ledger  # noqa: E402
 from jupyter_privacy.core.errors import BudgetExceededError, LedgerIntegrityError  # noqa: E402
@@ -28,22 +27,14 @@ from jupyter_privacy.core.training import (  # noqa: E402
 SETTINGS = {"epochs": 1, "batch_size": 100, "noise_multiplier": 2.0, "progress_bar": False}
 
 
-def _mlp():
-    return tf.keras.Sequential(
-        [tf.keras.Input((64,)), tf.keras.layers.Dense(8, activation="relu"),
-         tf.keras.layers.Dense(10)]
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def data():
-    x, y = load_digits(return_X_y=True)
-    return (x[:300] / 16.0).astype("float32"), y[:300]
+def data(digits_task):
+    return digits_task(300, hidden=8)
 
 
 def _train(ledger, data, **options):
     x, y = data
-    return train_dp_sgd(_mlp(), x, y, budget="m", ledger=ledger, **{**SETTINGS, **options})
+    return train_dp_sgd(data.model(), x, y, budget="m", ledger=ledger, **{**SETTINGS, **options})
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +111,7 @@ def test_replaced_weights_are_refused_and_nothing_is_spent(ledger, store, data) 
     assert refused.value.fields["actual_sha256"] == _sha256(weights)
     x, y = data
     with pytest.raises(StoredModelModifiedError):  # asking beforehand says the same
-        find_training_replay(_mlp(), x, y, budget="m", ledger=ledger, **SETTINGS)
+        find_training_replay(data.model(), x, y, budget="m", ledger=ledger, **SETTINGS)
     after = ledger.budget("m")
     assert (after.epsilon_spent, after.release_count) == (before.epsilon_spent, 1)
     weights.write_bytes(original)  # restoring the file makes it replay again

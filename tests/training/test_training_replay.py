@@ -12,7 +12,6 @@ pytestmark = pytest.mark.tf
 
 tf = pytest.importorskip("tensorflow")
 
-from sklearn.datasets import load_digits  # noqa: E402
 
 from jupyter_privacy import open_ledger  # noqa: E402
 from jupyter_privacy.core.errors import InvalidParameterError  # noqa: E402
@@ -23,17 +22,9 @@ from jupyter_privacy.core.training import (  # noqa: E402
 )
 
 
-def _mlp():
-    return tf.keras.Sequential(
-        [tf.keras.Input((64,)), tf.keras.layers.Dense(16, activation="relu"),
-         tf.keras.layers.Dense(10)]
-    )  # fmt: skip
-
-
 @pytest.fixture(scope="module")
-def data():
-    x, y = load_digits(return_X_y=True)
-    return (x[:600] / 16.0).astype("float32"), y[:600]
+def data(digits_task):
+    return digits_task(600)
 
 
 SETTINGS = {"epochs": 2, "batch_size": 100, "noise_multiplier": 2.0}
@@ -41,13 +32,13 @@ SETTINGS = {"epochs": 2, "batch_size": 100, "noise_multiplier": 2.0}
 
 def _train(ledger, data, **options):
     x, y = data
-    return train_dp_sgd(_mlp(), x, y, budget="m", ledger=ledger, progress_bar=False,
+    return train_dp_sgd(data.model(), x, y, budget="m", ledger=ledger, progress_bar=False,
                         validation_data=(x[:100], y[:100]), **{**SETTINGS, **options})  # fmt: skip
 
 
 def _would_replay(ledger, data, **options):
     x, y = data
-    return find_training_replay(_mlp(), x, y, budget="m", ledger=ledger,
+    return find_training_replay(data.model(), x, y, budget="m", ledger=ledger,
                                 validation_data=(x[:100], y[:100]), **{**SETTINGS, **options})  # fmt: skip
 
 
