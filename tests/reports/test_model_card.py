@@ -78,6 +78,9 @@ MCT_SUBSET = {
 }  # fmt: skip
 
 
+WEIGHTS = "ab" * 32
+
+
 @pytest.fixture
 def trained(ledger: Ledger) -> Ledger:
     ledger.create_budget("wage-model", 4.0, 1e-5, privacy_unit="one person (one row)")
@@ -86,7 +89,7 @@ def trained(ledger: Ledger) -> Ledger:
         "wage-model", epsilon=6.0, delta=2e-5, reason="approved by DPO for retraining"
     )
     ledger.spend("wage-model", 2.5, 1e-5, mechanism="dp-sgd", description="training run",
-                 details=TRAINING_DETAILS)  # fmt: skip
+                 details={**TRAINING_DETAILS, "weights_sha256": WEIGHTS})  # fmt: skip
     ledger.spend("wage-model", 1.0, 1e-6, mechanism="dp-sgd", description="retrain",
                  details={**TRAINING_DETAILS, "data_fingerprint": "sha256:bbb"})  # fmt: skip
     return ledger
@@ -119,6 +122,9 @@ def test_card_from_ledger_writes_valid_artifacts(trained: Ledger, probe_report: 
     assert guarantee["accountant"] == TRAINING_DETAILS["accountant"]
     assert guarantee["sampling"] == "Poisson, q = 0.01" and guarantee["missing"] == []
     assert privacy["data_provenance"][0]["fingerprint"] == "sha256:aaa"
+    assert guarantee["weights_sha256"] == WEIGHTS  # names the exact model file
+    assert f"| weights sha256 | {WEIGHTS} |" in paths["markdown"].read_text()
+    assert "weights_sha256" not in budget["releases"][0]  # a query release has no model file
     metrics = {m["type"]: m["value"] for m in mct["quantitative_analysis"]["performance_metrics"]}
     assert metrics["dp_epsilon"] == 2.5 and "mia_auc" in metrics
     assert budget["budget"]["epsilon_spent"] == pytest.approx(4.0)

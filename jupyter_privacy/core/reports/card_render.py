@@ -27,7 +27,7 @@ def front_matter(card: ModelCard) -> dict[str, Any]:
     metrics = [str(x["type"]) for x in m.get("metrics", [])]
     if metrics:
         header["metrics"] = metrics
-    header["privacy"] = {key: g.get(key) for key in _GUARANTEE_ROWS}
+    header["privacy"] = {key: g.get(key) for key in _guarantee_keys(card)}
     if card.probes:
         header["privacy"]["membership_inference"] = [
             {"attack": p.attack, "auc": round(p.auc, 4),
@@ -123,8 +123,13 @@ def _section(title: str, items: list[str]) -> list[str]:
     return [f"## {title}", "", *[f"- {i}" for i in items], ""] if items else []
 
 
+def _guarantee_keys(card: ModelCard) -> tuple[str, ...]:
+    """The guarantee's rows; a trained model's also name its weights file's SHA-256."""
+    return _GUARANTEE_ROWS + (("weights_sha256",) if card.guarantee.get("weights_sha256") else ())
+
+
 def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
-    return [(key.replace("_", " "), card.guarantee.get(key, "")) for key in _GUARANTEE_ROWS]
+    return [(key.replace("_", " "), card.guarantee.get(key, "")) for key in _guarantee_keys(card)]
 
 
 def _data_rows(card: ModelCard) -> list[tuple[str, str, str]]:

@@ -16,6 +16,9 @@ from jupyter_privacy.core.validation import check_delta, check_epsilon
 BUDGET_FORMAT = "jupyter-privacy/privacy-budget@1"
 ASSUMPTIONS = ("accountant", "conversion", "sampling", "privacy_unit")
 NOT_RECORDED = "not recorded"
+#: A DP-SGD release's digest of its stored weights (core.training.replay.WEIGHTS_DIGEST): the card
+#: names the exact model file the guarantee is about. Spelled here so reports need no training code.
+WEIGHTS_KEY = "weights_sha256"
 
 
 def release_guarantee(release: Release, budget_unit: str) -> dict[str, Any]:
@@ -30,6 +33,7 @@ def release_guarantee(release: Release, budget_unit: str) -> dict[str, Any]:
         "description": release.description,
         **{key: value or NOT_RECORDED for key, value in stated.items()},
         "data_fingerprint": details.get("data_fingerprint"), "missing": missing,
+        **({"weights_sha256": details[WEIGHTS_KEY]} if details.get(WEIGHTS_KEY) else {}),
     }  # fmt: skip
 
 
