@@ -28,8 +28,8 @@ from opendp.extras.polars import (
 from opendp.mod import OpenDPException
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
+from jupyter_privacy.core.queries.columns import NO_FACTS, DataFacts
 from jupyter_privacy.core.queries.release import NoiseComponent, Statistic
-from jupyter_privacy.core.queries.sources import NO_FACTS, DataFacts
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 
 dp.enable_features("contrib")

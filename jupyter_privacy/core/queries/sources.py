@@ -10,81 +10,31 @@ every value (seconds), a scan costs milliseconds. Two kinds of source:
   stand-in (`ROWS_COLUMN`): counting rows needs no values. A string column grouped by its declared
   keys is read dictionary-encoded (`pl.Enum` of those keys; other values become null, which the
   join on the declared keys drops, as it drops their groups): a byte per row instead of a string.
-- `FileSource` (a .parquet/.csv path or a glob of them): OpenDP scans the files lazily, so a table
-  larger than memory can be queried. Its fingerprint reads file metadata plus sampled bytes
-  (`replay.files_fingerprint`), never whole files.
+- `FileSource` (a .parquet/.csv path or a glob of them, in `file_source`): OpenDP scans the files
+  lazily, so a table larger than memory can be queried.
 """
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import math
 import os
 import shutil
 import tempfile
 import weakref
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.queries.replay import (
-    FileStat,
-    column_hash,
-    file_digest,
-    files_fingerprint,
-    stat_file,
-)
+from jupyter_privacy.core.queries.columns import DataFacts, casts, narrowest_column
+from jupyter_privacy.core.queries.file_source import FileSource, open_paths
+from jupyter_privacy.core.queries.replay import column_hash
 
-NUMERIC_KINDS = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8,
-                 pl.UInt16, pl.UInt32, pl.UInt64, pl.Boolean)  # fmt: skip
-PARQUET_SUFFIXES, CSV_SUFFIXES = (".parquet", ".pq"), (".csv",)
 #: The stand-in column a row count reads from an in-memory table: all False, one bit per row.
 ROWS_COLUMN = "__jupyter_privacy_rows__"
-_WIDTHS: dict[Any, int] = {pl.Boolean: 1, pl.Int8: 1, pl.UInt8: 1, pl.Int16: 2, pl.UInt16: 2,
-                           pl.Int32: 4, pl.UInt32: 4, pl.Float32: 4}  # fmt: skip
 _SHARED_MEMORY = Path("/dev/shm")
-
-
-def check_numeric(schema: pl.Schema, bounds: dict[str, tuple[float, float]]) -> None:
-    for column in bounds:
-        if not isinstance(schema[column], NUMERIC_KINDS):
-            raise InvalidParameterError(
-                f"column {column!r} is {schema[column]}, not numeric; bounds (and SUM, AVG, "
-                "quantiles) need a numeric column"
-            )
-
-
-def casts(schema: pl.Schema, bounds: dict[str, tuple[float, float]]) -> list[pl.Expr]:
-    """Declared numeric columns become Float64 (Laplace on floats), categoricals become strings."""
-    check_numeric(schema, bounds)
-    categorical = [c for c, t in schema.items() if isinstance(t, pl.Categorical)]
-    return [  # OpenDP refuses Categorical (its codes follow the data's order)
-        *(pl.col(c).cast(pl.Float64) for c in bounds),
-        *(pl.col(c).cast(pl.String) for c in categorical if c not in bounds),
-    ]
-
-
-@dataclass(frozen=True)
-class DataFacts:
-    """What was checked on an in-memory table's data before a release, so that OpenDP can leave
-    out steps that would change nothing: filling (`complete` columns have no missing value or NaN)
-    and clipping (`bounded` columns are complete and every value is inside the declared bounds).
-
-    The measurement then declares these facts in its input domain, and OpenDP's privacy map is that
-    of the general query (same noise scales); its output distribution on this data is the same too,
-    because the left-out steps are the identity here. (How long a query takes can differ; the
-    timing is not part of any release.)
-    """
-
-    complete: frozenset[str] = frozenset()
-    bounded: frozenset[str] = frozenset()
-
-
-NO_FACTS = DataFacts()  # nothing checked: OpenDP keeps every step (previews, files)
 
 
 class FrameSource:
@@ -255,121 +205,6 @@ class FrameSource:
         if self._cleanup is not None:
             self._cleanup()
         self._folder, self._files, self._cleanup = None, {}, None
-
-
-class FileSource:
-    """Parquet or CSV files scanned lazily; nothing is read into memory until OpenDP runs."""
-
-    def __init__(self, paths: list[Path]) -> None:
-        self.paths = paths
-        self.kind = "parquet" if paths[0].suffix.lower() in PARQUET_SUFFIXES else "csv"
-        reader = pl.scan_parquet if self.kind == "parquet" else pl.scan_csv
-        try:
-            raw = reader(paths)
-            schema = raw.collect_schema()
-        except (pl.exceptions.PolarsError, OSError) as error:
-            raise InvalidParameterError(f"cannot read {_describe(paths)}: {error}") from None
-        self._raw, self._scan, self.schema = raw, raw, schema  # raw: row counts from metadata
-        self._digests: dict[FileStat, str] = {}
-        self._rows: dict[tuple[FileStat, ...], int] = {}
-        self.bytes_read = 0  # by the last fingerprint: metadata and samples, not whole files
-
-    def prepare(self, bounds: dict[str, tuple[float, float]]) -> None:
-        self._scan = self._scan.with_columns(casts(self.schema, bounds))
-        self.schema = self._scan.collect_schema()
-
-    def rows(self) -> int:
-        """Parquet: from the footers. CSV: one streaming pass (cached until a file changes)."""
-        stats = tuple(self._stats())
-        if stats not in self._rows:
-            try:
-                count = self._raw.select(pl.len()).collect().item()
-            except (pl.exceptions.PolarsError, OSError) as error:
-                raise InvalidParameterError(
-                    f"cannot read {_describe(self.paths)}: {error}"
-                ) from None
-            self._rows = {stats: int(count)}
-        return self._rows[stats]
-
-    def declare_keys(self, keys: dict[str, tuple[Any, ...]]) -> None:
-        """Files are read as they are: no encoding."""
-
-    encodable: frozenset[str] = frozenset()
-
-    def count_column(self) -> str:
-        return narrowest_column(self.schema)
-
-    def schema_of(
-        self, columns: list[str], encoded: frozenset[str] = frozenset()
-    ) -> dict[str, pl.DataType]:
-        return {c: self.schema[c] for c in columns}
-
-    def data_facts(self, columns: list[str], bounds: dict[str, tuple[float, float]]) -> DataFacts:
-        """Unknown without reading every file: OpenDP keeps its fill and clip steps."""
-        del columns, bounds
-        return NO_FACTS
-
-    def scan(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> pl.LazyFrame:
-        return self._scan.select(columns)
-
-    def fingerprint(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> str:
-        """Metadata and sampled bytes of every file (see `replay.files_fingerprint`); all columns."""
-        del columns, encoded  # a file's bytes mix all columns; sampling cannot single one out
-        stats = self._stats()
-        digests, self.bytes_read = [], 0
-        for stat in stats:
-            if stat not in self._digests:
-                self._digests[stat], read = file_digest(stat, parquet=self.kind == "parquet")
-                self.bytes_read += read
-            digests.append(self._digests[stat])
-        return files_fingerprint(self.kind, digests)
-
-    def _stats(self) -> list[FileStat]:
-        try:
-            return [stat_file(path) for path in self.paths]
-        except FileNotFoundError as error:
-            raise InvalidParameterError(
-                f"data file {error.filename} no longer exists; create the table again"
-            ) from None
-
-    def close(self) -> None:
-        """Nothing to remove: the files are the user's."""
-
-
-def narrowest_column(schema: pl.Schema) -> str:
-    """A COUNT without WHERE over files reads one column: the narrowest numeric one scans fastest."""
-    numeric = [c for c, t in schema.items() if isinstance(t, NUMERIC_KINDS)]
-    return min(
-        numeric, key=lambda c: _WIDTHS.get(schema[c].base_type(), 8), default=schema.names()[0]
-    )
-
-
-def open_paths(data: str | os.PathLike[str]) -> list[Path]:
-    """A .csv/.parquet path or a glob of them (one format), sorted; at least one file must exist."""
-    text = os.fspath(data)
-    if glob.has_magic(text):
-        paths = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-        if not paths:
-            raise InvalidParameterError(f"no data files match {text}")
-    else:
-        paths = [Path(text)]
-        if not paths[0].is_file():
-            raise InvalidParameterError(f"data file {text} does not exist")
-    suffixes = {p.suffix.lower() for p in paths}
-    if len(suffixes) > 1:
-        raise InvalidParameterError(
-            f"{text} matches files of several formats ({', '.join(sorted(suffixes))}); "
-            "use one format per table"
-        )
-    if suffixes.pop() not in PARQUET_SUFFIXES + CSV_SUFFIXES:
-        raise InvalidParameterError(
-            f"data file {paths[0]} must be .csv or .parquet, not {paths[0].suffix or 'none'}"
-        )
-    return paths
-
-
-def _describe(paths: list[Path]) -> str:
-    return str(paths[0]) if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more file(s)"
 
 
 def load_source(data: Any) -> FrameSource | FileSource:

@@ -18,6 +18,7 @@ import polars as pl
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
+from jupyter_privacy.core.queries import columns as kinds
 from jupyter_privacy.core.queries import data as loading
 from jupyter_privacy.core.queries import sources
 from jupyter_privacy.core.queries.mechanisms import (
@@ -226,7 +227,7 @@ class PrivateTable:
         return QueryRelease(**fields, values=values, replayed=entry.replayed, entry_id=entry.id)
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
-                   facts: sources.DataFacts = sources.NO_FACTS,
+                   facts: kinds.DataFacts = kinds.NO_FACTS,
                    split: tuple[float, ...] | None = None) -> Calibrated:  # fmt: skip
         """OpenDP's measurement for the query, built once per table and settings, then reused.
 
@@ -291,7 +292,7 @@ class PrivateTable:
             if agg.kind == "count":  # counting non-missing values needs no bounds
                 continue
             if agg.column not in self.bounds:
-                if not isinstance(schema[agg.column], sources.NUMERIC_KINDS):
+                if not isinstance(schema[agg.column], kinds.NUMERIC_KINDS):
                     raise InvalidParameterError(
                         f"{agg.kind.upper()} needs a numeric column; {agg.column!r} is "
                         f"{schema[agg.column]}"
@@ -306,7 +307,7 @@ class PrivateTable:
                     f"unknown GROUP BY column {column!r}; the table has: {', '.join(self.columns)}"
                 )
 
-    def _info(self, columns: list[str], facts: sources.DataFacts = sources.NO_FACTS,
+    def _info(self, columns: list[str], facts: kinds.DataFacts = kinds.NO_FACTS,
               encoded: frozenset[str] = frozenset()) -> TableInfo:  # fmt: skip
         return TableInfo(
             schema=self._source.schema_of(columns, encoded), facts=facts, encoded=encoded,
