@@ -116,3 +116,13 @@ def test_values_outside_the_bounds_keep_the_clip(make_table, frame):
     assert total.values[0].value == pytest.approx(clipped_total, abs=5 * total.values[0].plus_minus)
     mean = table.mean("income", 4.0).values[0].value
     assert 0 <= mean <= 100_000
+
+
+def test_private_key_selection_reads_declared_columns_as_strings(make_table, frame):
+    """Without the join on declared keys, codes would merge undeclared values into one group."""
+    table = make_table(frame.assign(band=frame.age // 20), max_groups=10)
+    spec = QuerySpec((Aggregate("count"),), ("region", "band"), None)
+    assert table._calibrate(spec, 1.0, 1e-6).encoded == frozenset()
+    assert table._calibrate(QuerySpec((Aggregate("count"),), ("region",)), 1.0, 0.0).encoded == {
+        "region"
+    }

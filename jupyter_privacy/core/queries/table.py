@@ -242,7 +242,12 @@ class PrivateTable:
             self._validate(spec)
             where = parse_where(spec.where)[1] if spec.where else None
             filtered = set(where.meta.root_names()) if where is not None else set()
-            encoded = frozenset(set(spec.group_by) & self._source.encodable - filtered)
+            declared = all(c in self.keys for c in spec.group_by)  # joined on declared keys
+            encoded = (
+                frozenset(set(spec.group_by) & self._source.encodable - filtered)
+                if declared
+                else frozenset()
+            )
             info = self._info(self._columns_for(spec, where), facts, encoded)
             if len(self._calibrated) >= 64:
                 self._calibrated.clear()
