@@ -77,3 +77,8 @@ def test_split_fractions_of_a_spec():
     assert spec.split_fractions(None) is None
     assert spec.split_fractions([2, 2]) is None
     assert spec.split_fractions((1, 4)) == pytest.approx((0.2, 0.8))
+
+
+def test_text_preview_prints_scales_without_exponents(make_table):
+    preview = make_table().preview("SELECT SUM(income) FROM t", 0.5)
+    assert "200000" in str(preview) and "e+05" not in str(preview)  # 100,000 / 0.5

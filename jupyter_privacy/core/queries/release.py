@@ -211,7 +211,7 @@ def format_number(value: float | None) -> str:
 
 
 def _scales(stat: Statistic) -> str:
-    return ", ".join(f"{c.scale:.4g}" for c in stat.components)
+    return ", ".join(format_number(c.scale) for c in stat.components)
 
 
 def _accuracies(stat: Statistic) -> str:
