@@ -13,6 +13,7 @@ import shlex
 from typing import Any
 
 from jupyter_privacy.core.accounting import report as words
+from jupyter_privacy.core.arguments import RaisingParser
 from jupyter_privacy.usage_errors import user_errors_as_usage
 
 _VERBS = {
@@ -22,8 +23,8 @@ _VERBS = {
 }
 
 
-def _parser(verb: str) -> words.ArgumentParser:
-    parser = words.ArgumentParser(prog=f"%dp_epsilon{'' if verb == 'epsilon' else ' ' + verb}")
+def _parser(verb: str) -> RaisingParser:
+    parser = RaisingParser(prog=f"%dp_epsilon{'' if verb == 'epsilon' else ' ' + verb}")
     if verb == "epsilon":
         words.add_epsilon_arguments(parser)
     else:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from jupyter_privacy.core.arguments import RaisingParser
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.reports.status import budget_table, release_table
-from jupyter_privacy.magics.sql import RaisingParser
 from jupyter_privacy.usage_errors import user_errors_as_usage
 
 

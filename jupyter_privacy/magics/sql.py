@@ -10,30 +10,20 @@ Re-running the cell replays the stored release and spends nothing; `--fresh` dra
 
 from __future__ import annotations
 
-import argparse
 import os
 import shlex
 import warnings
-from typing import Any, NoReturn
+from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.display import display
 from traitlets import Float, Unicode
 
+from jupyter_privacy.core.arguments import RaisingParser
 from jupyter_privacy.core.config import load_settings
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.ledger.provenance import current_origin
 from jupyter_privacy.usage_errors import user_errors_as_usage
-
-
-class RaisingParser(argparse.ArgumentParser):
-    """argparse that raises InvalidParameterError (one red line in a notebook) instead of exiting."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InvalidParameterError(f"{self.prog}: {message}")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise InvalidParameterError(message or self.format_help())
 
 
 def dp_sql_parser() -> RaisingParser:

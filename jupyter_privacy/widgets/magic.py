@@ -11,26 +11,18 @@ other); `%load_ext jupyter_privacy` registers it next to the magics.
 
 from __future__ import annotations
 
-import argparse
 import shlex
-from typing import Any, NoReturn
+from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
+from jupyter_privacy.core.arguments import RaisingParser
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.usage_errors import user_errors_as_usage
 
 
-class _RaisingParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise InvalidParameterError(f"{self.prog}: {message}")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise InvalidParameterError(message or self.format_help())
-
-
-def dp_tradeoff_parser() -> _RaisingParser:
-    parser = _RaisingParser(prog="%dp_tradeoff", add_help=True)
+def dp_tradeoff_parser() -> RaisingParser:
+    parser = RaisingParser(prog="%dp_tradeoff", add_help=True)
     parser.add_argument("table", help="a PrivateTable variable in the notebook")
     parser.add_argument("sql", help='the DP SQL query, quoted: "SELECT AVG(wage) FROM t"')
     parser.add_argument("--epsilon", type=float, help="where the slider starts")

@@ -5,7 +5,7 @@ the computation each runs, and the text/JSON it shows. One implementation, two t
 from __future__ import annotations
 
 import argparse
-from typing import Any, NoReturn
+from typing import Any
 
 from jupyter_privacy.core.accounting.accountants import ACCOUNTANTS, compare_accountants
 from jupyter_privacy.core.accounting.calibrate import (
@@ -19,7 +19,6 @@ from jupyter_privacy.core.accounting.setting import (
     default_delta,
 )
 from jupyter_privacy.core.accounting.statement import privacy_statement
-from jupyter_privacy.core.errors import InvalidParameterError
 
 
 def _number(kind: type) -> Any:
@@ -160,13 +159,3 @@ def format_epochs_report(report: dict[str, Any]) -> str:
         f"{report['target_epsilon']:g} at δ = {a['delta']:g} ({a['accountant']}, {a['sampling']} "
         f"sampling, σ = {a['noise_multiplier']:g}; privacy unit: {a['privacy_unit']})"
     )
-
-
-class ArgumentParser(argparse.ArgumentParser):
-    """An argparse parser that raises InvalidParameterError instead of exiting (for magics)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise InvalidParameterError(f"{self.prog}: {message}")
-
-    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
-        raise InvalidParameterError(message or f"{self.prog}: stopped (status {status})")
