@@ -82,9 +82,9 @@ def test_magic_shares_the_words_and_keeps_output():
 
 def test_magic_errors_are_one_line_usage_errors():
     from IPython.core.error import UsageError
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.core.interactiveshell import InteractiveShell
 
-    ipython = start_ipython()
+    ipython = InteractiveShell.instance()  # the process's one shell, whichever test made it first
     ipython.run_line_magic("load_ext", "jupyter_privacy")
     with pytest.raises(UsageError, match="noise_multiplier must be > 0"):
         ipython.run_line_magic("dp_epsilon", f"{MNIST} --noise-multiplier 0")
