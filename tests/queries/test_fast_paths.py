@@ -14,6 +14,7 @@ import pytest
 from opendp.accuracy import summarize_polars_measurement
 
 from jupyter_privacy.core.queries import sources
+from jupyter_privacy.core.queries.replay import column_hash
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 
 REGIONS = ["north", "south", "east", "west"]
@@ -126,3 +127,13 @@ def test_private_key_selection_reads_declared_columns_as_strings(make_table, fra
     assert table._calibrate(QuerySpec((Aggregate("count"),), ("region",)), 1.0, 0.0).encoded == {
         "region"
     }
+
+
+@pytest.mark.parametrize(
+    ("values", "changed"),
+    [([True, None, False], [True, None, True]), ([1.0, None, 2.0], [1.0, None, 3.0]),
+     ([1, None, 2], [1, 2, None])],
+)  # fmt: skip
+def test_value_hash_covers_values_and_missing_ones(values, changed):
+    hashes = {column_hash(pl.Series("c", v)) for v in (values, changed, values)}
+    assert len(hashes) == 2  # stable for equal data, different when a value or a null moves

@@ -104,7 +104,7 @@ def column_hash(series: pl.Series) -> str:
         digest = xxhash.xxh3_128()
         if series.null_count():
             digest.update(np.packbits(series.is_null().to_numpy()).tobytes())
-            series = series.fill_null(0)
+            series = series.fill_null(False if series.dtype == pl.Boolean else 0)
         digest.update(np.ascontiguousarray(series.to_numpy()).data)
         return f"xxh3:{digest.hexdigest()}"
     row = pl.int_range(pl.len(), dtype=pl.UInt64)
