@@ -6,6 +6,7 @@ set -euo pipefail
 needs=(
   "pg_ctlcluster postgresql"
   "chromium chromium"
+  "java openjdk-17-jre-headless"
 )
 missing=()
 for line in "${needs[@]}"; do
