@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from jupyter_privacy.core.ledger import chain, schema
 from jupyter_privacy.core.ledger.composition import ZERO, add, dec
+from jupyter_privacy.core.ledger.events import EVENT_KIND, LEDGER_WIDE
 from jupyter_privacy.core.ledger.models import Problem, VerificationReport
 
 T = schema
@@ -60,6 +61,7 @@ def verify_ledger(conn: Connection) -> VerificationReport:
     budget_rows = conn.execute(sa.select(T.budgets)).fetchall()
     for budget in budget_rows:
         problems.extend(_check_budget(budget, totals.pop(budget.id, None)))
+    totals.pop(LEDGER_WIDE, None)
     for orphan_id in totals:
         problems.append(
             Problem(None, "budget_missing", f"entries refer to budget id {orphan_id}, now gone")
@@ -86,6 +88,8 @@ def _accumulate(totals: dict[int, dict[str, Any]], row: Any, problems: list[Prob
         state["epsilon_total"], state["delta_total"] = row.epsilon, row.delta
     elif row.kind == "raise":
         state["epsilon_total"], state["delta_total"] = row.epsilon, row.delta
+    elif row.kind == EVENT_KIND:
+        pass  # audit events change no budget's totals
     elif row.kind == "release":
         state["eps"] = add(state["eps"], dec(row.epsilon))
         state["delta"] = add(state["delta"], dec(row.delta))
