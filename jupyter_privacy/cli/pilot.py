@@ -20,6 +20,11 @@ def register(sub: Any) -> None:
     )  # fmt: skip
     run.add_argument("-f", "--parameters-file", metavar="YAML", help="parameters from a YAML file")
     run.add_argument("--templates", metavar="DIR", help="run the notebooks of another folder")
+    run.add_argument(
+        "--track", metavar="NAME", default=None,
+        help="which pilot to run (default: central with the bundled templates; every notebook "
+        "in name order with --templates); `pilot templates` lists the tracks",
+    )  # fmt: skip
     run.add_argument("--kernel", default=None, help="Jupyter kernel name (default: the notebook's)")
     add_common(run)
     run.set_defaults(handler=_run)
@@ -35,8 +40,10 @@ def _run(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.templates import list_templates
     from jupyter_privacy.pilot import merge_parameters, parse_cli_parameters, run_pilot
     from jupyter_privacy.pilot.parameters import load_parameter_file
+    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track
 
-    templates = list_templates(args.templates)
+    track = args.track or (None if args.templates else DEFAULT_TRACK)
+    templates = templates_for_track(list_templates(args.templates), track)
     from_file = load_parameter_file(args.parameters_file) if args.parameters_file else {}
     chosen = merge_parameters(templates, from_file, parse_cli_parameters(args.parameter))
     ledger_url = resolve_ledger_url(args.ledger)
@@ -72,4 +79,10 @@ def _templates(args: argparse.Namespace) -> int:
         for parameter in template.parameters:
             note = f"  # {parameter.help}" if parameter.help else ""
             print(f"    {parameter.name} = {parameter.default_source}{note}")
+    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, TRACKS
+
+    print("\ntracks (pilot run --track NAME):")
+    for name, (steps, description) in sorted(TRACKS.items()):
+        default = " (default)" if name == DEFAULT_TRACK else ""
+        print(f"    {name}{default}: steps {', '.join(steps)} — {description}")
     return 0

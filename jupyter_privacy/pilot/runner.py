@@ -24,6 +24,7 @@ from jupyter_privacy.core.templates import Template, list_templates, read_notebo
 from jupyter_privacy.pilot.gates import load_gates
 from jupyter_privacy.pilot.parameters import parameters_for
 from jupyter_privacy.pilot.scan import pilot_raw_data_gate
+from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track
 
 
 class StepFailedError(PrivacyError):
@@ -81,7 +82,10 @@ def run_pilot(
     say = echo or (lambda text: print(text, file=sys.stderr, flush=True))
     out = Path(out_dir).resolve()
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
-    chosen = list(templates if templates is not None else list_templates(templates_folder))
+    if templates is None:  # the bundled templates: the default track; a team's folder: all of it
+        track = None if templates_folder else DEFAULT_TRACK
+        templates = templates_for_track(list_templates(templates_folder), track)
+    chosen = list(templates)
     result = PilotResult(out_dir=out)
     runner_values = {"out_dir": str(out), "ledger_url": ledger_url}
     for index, template in enumerate(chosen, start=1):

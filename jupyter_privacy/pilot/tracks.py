@@ -1,0 +1,47 @@
+"""Pilot tracks: which template notebooks a pilot runs, in which order.
+
+The playbook's pilot has one shape (threat model → a pilot → privacy tests → release artifacts →
+community summary) with several possible pilots in the middle. A track names the steps by their
+two-digit template prefix; a registry rather than an if-chain, so a new pilot adds one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.templates import Template
+
+DEFAULT_TRACK = "central"
+
+#: track name → (template prefixes in run order, one-line description)
+TRACKS: dict[str, tuple[tuple[str, ...], str]] = {
+    "central": (
+        ("01", "02", "03", "04", "05", "06"),
+        "DP analytics (OpenDP) and DP-SGD training (TF Privacy) on central data",
+    ),
+}
+
+
+def track_names() -> list[str]:
+    return sorted(TRACKS)
+
+
+def templates_for_track(templates: Sequence[Template], track: str | None) -> list[Template]:
+    """The track's templates in its order. Without a track every template runs in name order
+    (a team's own templates folder); with one, each of its steps must be present."""
+    if track is None:
+        return list(templates)
+    if track not in TRACKS:
+        raise InvalidParameterError(
+            f"unknown pilot track {track!r}; choose one of: {', '.join(track_names())}"
+        )
+    by_prefix = {t.name[:2]: t for t in templates}
+    prefixes, _ = TRACKS[track]
+    missing = [p for p in prefixes if p not in by_prefix]
+    if missing:
+        raise InvalidParameterError(
+            f"track {track!r} needs the template steps {', '.join(missing)}, which the templates "
+            "folder does not have; run another track or add those notebooks"
+        )
+    return [by_prefix[p] for p in prefixes]
