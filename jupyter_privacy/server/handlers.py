@@ -11,6 +11,7 @@ from tornado import web
 from jupyter_privacy.core import templates
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.validation import check_positive_int
+from jupyter_privacy.server import budget_actions, permissions
 from jupyter_privacy.server.base import PrivacyAPIHandler
 from jupyter_privacy.server.state import CREATE_HINT
 from jupyter_privacy.server.views import active_budget, budget_json, release_json
@@ -26,25 +27,53 @@ EMPTY_REPORT = {
 }
 
 
+NO_NOTEBOOK_BUDGET = (
+    "This notebook has not spent from a privacy budget yet; its first release shows its budget here"
+)
+
+
 class BudgetsHandler(PrivacyAPIHandler):
     @web.authenticated
     async def get(self) -> None:
         state = self.privacy
         ledger_info = {"url": state.display_url, "exists": state.ledger_exists()}
+        allowed = await permissions.permissions(self)
         if not ledger_info["exists"]:
-            self.write_json({"ledger": ledger_info, "budgets": [], "hint": CREATE_HINT})
+            self.write_json(
+                {"ledger": ledger_info, "budgets": [], "hint": CREATE_HINT, "permissions": allowed}
+            )
             return
         budgets = await self.off_loop(lambda: state.ledger().budgets())
         hint = None if budgets else CREATE_HINT
-        self.write_json(
-            {"ledger": ledger_info, "budgets": [budget_json(b) for b in budgets], "hint": hint}
-        )
+        self.write_json({
+            "ledger": ledger_info, "budgets": [budget_json(b) for b in budgets], "hint": hint,
+            "permissions": allowed,
+        })  # fmt: skip
+
+    @web.authenticated
+    async def post(self) -> None:
+        """Create a budget (body: see budget_actions.create_options); 201 with the budget."""
+        await permissions.require(self, "create_budget")
+        options = budget_actions.create_options(self.json_body())
+        budget = await self.off_loop(lambda: self.privacy.ledger().create_budget(**options))
+        self.write_json(budget_json(budget), 201)
+
+
+class RaiseBudgetHandler(PrivacyAPIHandler):
+    """POST `{"epsilon": new total, "delta": new total, "reason": "who approved it and why"}`."""
+
+    @web.authenticated
+    async def post(self, name: str) -> None:
+        await permissions.require(self, "raise_budget")
+        options = budget_actions.raise_options(self.json_body())
+        budget = await self.off_loop(lambda: self.privacy.ledger().raise_budget(name, **options))
+        self.write_json(budget_json(budget))
 
 
 class BudgetHandler(PrivacyAPIHandler):
     @web.authenticated
     async def get(self, name: str) -> None:
-        offset, limit = self._paging()
+        offset, limit = read_paging(self)
         state = self.privacy
 
         def read() -> dict[str, Any]:
@@ -59,20 +88,20 @@ class BudgetHandler(PrivacyAPIHandler):
 
         self.write_json(await self.off_loop(read))
 
-    def _paging(self) -> tuple[int, int]:
-        """`offset` ≥ 0 and 1 ≤ `limit` ≤ MAX_PAGE; newest releases first."""
-        raw_offset = self.get_argument("offset", "0")
-        if not raw_offset.strip().isdigit():
-            raise InvalidParameterError(
-                f"offset must be a whole number ≥ 0, got {raw_offset!r}", parameter="offset"
-            )
-        limit = check_positive_int(self.get_argument("limit", str(DEFAULT_PAGE)), "limit")
-        if limit > MAX_PAGE:
-            raise InvalidParameterError(
-                f"limit must be at most {MAX_PAGE}, got {limit}; page with offset",
-                parameter="limit",
-            )
-        return int(raw_offset), limit
+
+def read_paging(handler: PrivacyAPIHandler) -> tuple[int, int]:
+    """`offset` ≥ 0 and 1 ≤ `limit` ≤ MAX_PAGE from the query string."""
+    raw_offset = handler.get_argument("offset", "0")
+    if not raw_offset.strip().isdigit():
+        raise InvalidParameterError(
+            f"offset must be a whole number ≥ 0, got {raw_offset!r}", parameter="offset"
+        )
+    limit = check_positive_int(handler.get_argument("limit", str(DEFAULT_PAGE)), "limit")
+    if limit > MAX_PAGE:
+        raise InvalidParameterError(
+            f"limit must be at most {MAX_PAGE}, got {limit}; page with offset", parameter="limit"
+        )
+    return int(raw_offset), limit
 
 
 class VerifyHandler(PrivacyAPIHandler):
@@ -98,7 +127,8 @@ class StatusHandler(PrivacyAPIHandler):
             return
         roots = (state.root, Path(state.root_dir))  # kernels record the root as given, unresolved
         result = await self.off_loop(lambda: active_budget(state.ledger(), notebook, *roots))
-        self.write_json({**result, "hint": None if result["budget"] else CREATE_HINT})
+        hint = None if result["budget"] else NO_NOTEBOOK_BUDGET if notebook else None
+        self.write_json({**result, "hint": hint})
 
 
 class TemplatesHandler(PrivacyAPIHandler):

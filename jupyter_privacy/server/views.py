@@ -24,6 +24,11 @@ def notebook_of(origin: str, root: Path) -> str | None:
     return candidate.as_posix()
 
 
+def origin_label(origin: str, root: Path) -> str:
+    """How the dashboard names where releases came from: a notebook's path, else the origin."""
+    return notebook_of(origin, root) or origin
+
+
 def budget_json(budget: Budget) -> dict[str, Any]:
     return budget.to_dict()
 
@@ -32,6 +37,7 @@ def release_json(release: Release, root: Path) -> dict[str, Any]:
     """The fields the panel lists; the released value stays in the ledger (CLI / Python API)."""
     return {
         "id": release.id,
+        "budget": release.budget,
         "created_at": release.created_at,
         "epsilon": release.epsilon,
         "delta": release.delta,
@@ -53,21 +59,13 @@ def spellings(notebook: str, roots: tuple[Path, ...]) -> list[str]:
 
 
 def active_budget(ledger: Ledger, notebook: str | None, *roots: Path) -> dict[str, Any]:
-    """The budget the notebook last spent from, else the most recently used, else the newest.
+    """The budget the notebook last spent from, or none: never another notebook's budget.
 
     `roots` are the server root's spellings (resolved, and as configured when that differs).
     """
-    budgets = ledger.budgets()
-    if not budgets:
+    if not notebook or not notebook.strip("/"):
         return {"budget": None, "source": None}
-    if notebook and notebook.strip("/"):
-        release = ledger.last_release_from_notebook(*spellings(notebook, roots))
-        if release is not None:
-            by_name = {b.name: b for b in budgets}
-            found = by_name.get(release.budget) or ledger.budget(release.budget)
-            return {"budget": budget_json(found), "source": "notebook"}
-    used = [b for b in budgets if b.last_release_at]
-    if used:
-        recent = max(used, key=lambda b: b.last_release_at or "")
-        return {"budget": budget_json(recent), "source": "recent"}
-    return {"budget": budget_json(budgets[-1]), "source": "newest"}
+    release = ledger.last_release_from_notebook(*spellings(notebook, roots))
+    if release is None:
+        return {"budget": None, "source": None}
+    return {"budget": budget_json(ledger.budget(release.budget)), "source": "notebook"}

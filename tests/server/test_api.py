@@ -47,6 +47,7 @@ async def test_no_ledger_yet_gives_a_hint_and_creates_nothing(jp_fetch, ledger_u
         "ledger": {"url": ledger_url, "exists": False},
         "budgets": [],
         "hint": data["hint"],
+        "permissions": {"create_budget": True, "raise_budget": True},
     }
     assert "budget create" in data["hint"]
     status = await get_json(jp_fetch, "status")
@@ -116,7 +117,8 @@ async def test_status_follows_the_active_notebook(jp_fetch, seeded: Ledger) -> N
     assert own["source"] == "notebook" and own["budget"]["name"] == "pilot"
     assert own["budget"]["epsilon_spent"] == pytest.approx(0.35)
     unknown = await get_json(jp_fetch, "status", notebook="never-spent.ipynb")
-    assert unknown["source"] == "recent" and unknown["budget"]["name"] == "other"
+    assert unknown["source"] is None and unknown["budget"] is None  # never another's budget
+    assert "not spent" in unknown["hint"]
 
 
 async def test_status_matches_absolute_kernel_paths(jp_fetch, ledger: Ledger, jp_root_dir) -> None:
@@ -142,14 +144,19 @@ async def test_status_finds_a_spend_behind_250_later_releases(
     assert data["source"] == "notebook" and data["budget"]["name"] == "busy"
     assert data["budget"]["release_count"] == 251
     other = await get_json(jp_fetch, "status", notebook="x_y%.ipynb")  # no wildcards in paths
-    assert other["source"] == "recent"
+    assert other["budget"] is None
 
 
-async def test_status_without_spends_shows_the_newest_budget(jp_fetch, ledger: Ledger) -> None:
+async def test_status_never_falls_back_to_another_budget(jp_fetch, ledger: Ledger) -> None:
+    """A new notebook used to show the most recently used (fully spent) budget of someone else."""
     ledger.create_budget("a", 1.0)
     ledger.create_budget("b", 3.0)
-    data = await get_json(jp_fetch, "status")
-    assert data["source"] == "newest" and data["budget"]["name"] == "b"
+    ledger.spend("b", 3.0, value=0, origin="notebook:other.ipynb")
+    fresh = await get_json(jp_fetch, "status", notebook="new.ipynb")
+    assert fresh == {"budget": None, "source": None, "hint": fresh["hint"]}
+    assert "not spent" in fresh["hint"]
+    nothing_open = await get_json(jp_fetch, "status")
+    assert nothing_open["budget"] is None and nothing_open["hint"] is None
 
 
 class TestLedgerFromRootDir:

@@ -21,6 +21,13 @@ from jupyter_privacy.core.errors import (
     UnknownBudgetError,
 )
 from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger.activity import (
+    LedgerActivity,
+    ReleasePage,
+    budget_ids,
+    read_activity,
+    release_page,
+)
 from jupyter_privacy.core.ledger.composition import Spend, add, composition_rule, dec
 from jupyter_privacy.core.ledger.events import (
     EVENT_KIND,
@@ -343,6 +350,31 @@ class Ledger:
                 conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
             )
             return [event_from_row(r, names.get(r.budget_id)) for r in conn.execute(query)]
+
+    # -- dashboards (see activity.py): bounded summaries, whatever the history's length ----------
+    def activity(
+        self, budget: str | None = None, *, points: int = 200, top: int = 12
+    ) -> LedgerActivity:
+        """Cumulative ε over time (≈`points` per budget), the `top` notebooks/scripts and people by
+        ε, and the chain head; of every budget or of `budget`. One consistent snapshot."""
+        with translated_errors(self.url), snapshot(self._engine) as conn:
+            name = self._require_budget(conn, budget).name if budget is not None else None
+            rows = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
+            budgets = [budget_from_row(row) for row in rows]
+            return read_activity(conn, budgets, name, points=points, top=top)
+
+    def find_releases(
+        self, budget: str | None = None, *, search: str | None = None, sort: str = "id",
+        descending: bool = True, offset: int = 0, limit: int = 50,
+    ) -> ReleasePage:  # fmt: skip
+        """A page of releases (of every budget or one), sorted and filtered by a search text."""
+        with translated_errors(self.url), snapshot(self._engine) as conn:
+            name = self._require_budget(conn, budget).name if budget is not None else None
+            ids = budget_ids(conn, name)
+            return release_page(
+                conn, ids, search=search, sort=sort, descending=descending, offset=offset,
+                limit=limit,
+            )  # fmt: skip
 
     # -- integrity and export --------------------------------------------------------------------
     def verify(self) -> VerificationReport:
