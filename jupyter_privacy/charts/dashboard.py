@@ -164,11 +164,11 @@ def dashboard_charts(
 
 
 def _timeline(activity: LedgerActivity, width: int | str) -> alt.TopLevelMixin:
-    """One chart for one budget; small multiples (two columns, own ε axes) for several."""
+    """One chart for one budget; small multiples (three columns, own ε axes) for several."""
     data, title = timeline_data(activity), CHART_TITLES["timeline"]
     if len(activity.budgets) <= 1:
         return timeline_chart(data, width=width, height=220, title=title)
-    return timeline_chart(data, width=FACET_WIDTH, height=110, title=title, facet_columns=2)
+    return timeline_chart(data, width=FACET_WIDTH, height=110, title=title, facet_columns=3)
 
 
 def dashboard_specs(activity: LedgerActivity, **options: Any) -> dict[str, dict[str, Any]]:

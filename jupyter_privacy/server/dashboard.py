@@ -9,12 +9,13 @@ from tornado import web
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnknownBudgetError
 from jupyter_privacy.core.ledger.activity import MAX_POINTS, SORT_KEYS
+from jupyter_privacy.core.ledger.provenance import notebook_of, origin_label
 from jupyter_privacy.core.validation import check_positive_int
 from jupyter_privacy.server import permissions
 from jupyter_privacy.server.base import PrivacyAPIHandler
 from jupyter_privacy.server.handlers import read_paging
 from jupyter_privacy.server.state import CREATE_HINT
-from jupyter_privacy.server.views import budget_json, notebook_of, origin_label, release_json
+from jupyter_privacy.server.views import budget_json, release_json
 
 DEFAULT_POINTS = 120
 TOP_GROUPS = 12

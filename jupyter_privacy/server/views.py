@@ -6,27 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.ledger import Budget, Ledger, Release
-
-NOTEBOOK_PREFIX = "notebook:"
-
-
-def notebook_of(origin: str, root: Path) -> str | None:
-    """`notebook:/root/a/b.ipynb#cell=3` → `a/b.ipynb` (relative to the server root when inside)."""
-    if not origin.startswith(NOTEBOOK_PREFIX):
-        return None
-    path = origin[len(NOTEBOOK_PREFIX) :].split("#", 1)[0]
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return candidate.as_posix()
-    return candidate.as_posix()
-
-
-def origin_label(origin: str, root: Path) -> str:
-    """How the dashboard names where releases came from: a notebook's path, else the origin."""
-    return notebook_of(origin, root) or origin
+from jupyter_privacy.core.ledger.provenance import notebook_of
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:
