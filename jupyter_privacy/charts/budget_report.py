@@ -9,7 +9,7 @@ value, detail or data digest is on the page: budgets, ε, δ, times, names and o
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,10 @@ _COLUMNS = (("time (UTC)", False), ("budget", False), ("ε", True), ("δ", True)
             ("description", False), ("who", False), ("from where", False), ("entry", True))  # fmt: skip
 
 
+_BUDGET_COLUMNS = ("budget", "ε spent", "ε total", "ε left", "δ spent / total", "privacy unit",
+                   "composition", "releases", "last release (UTC)")  # fmt: skip
+
+
 def _svg(chart: Any) -> str:
     import vl_convert  # draws the Vega-Lite spec offline, as the kernel-side SVG fallback does
 
@@ -108,11 +112,7 @@ def _budget_rows(budgets: tuple[Budget, ...]) -> str:
                  escape(b.composition), str(b.release_count),
                  escape(_minute(b.last_release_at))]  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(
-        f"<th>{h}</th>"
-        for h in ("budget", "ε spent", "ε total", "ε left", "δ spent / total", "privacy unit",
-                  "composition", "releases", "last release (UTC)")  # fmt: skip
-    )
+    head = "".join(f"<th>{h}</th>" for h in _BUDGET_COLUMNS)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
@@ -163,7 +163,7 @@ def budget_report(
     base = Path(root) if root is not None else Path.cwd()
     activity = ledger.activity()
     report = ledger.verify()
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     where = lambda origin: origin_label(origin, base)  # noqa: E731
     charts = dashboard_charts(activity, where=where, width=PAGE_WIDTH)
     badge = (
@@ -180,8 +180,7 @@ def budget_report(
         f"</code>. Chain head (pin it as an anchor): entry {activity.head_id}, hash "
         f"<code>{escape(activity.head_hash)}</code>.</p>",
         f"<p>{badge}</p>",
-        '<div class="controls"><label>Budget <select id="budget">'
-        f"{options}</select></label></div>",
+        f'<div class="controls"><label>Budget <select id="budget">{options}</select></label></div>',
     ]
     if not activity.budgets:
         parts.append("<p>This ledger has no budgets yet.</p>")
@@ -201,7 +200,7 @@ def budget_report(
         table, total = _release_table(ledger, releases, base)
         shown = min(total, releases)
         parts.append(
-            f"<h2>Releases</h2><p class=\"muted\">The newest {shown:,} of {total:,}.</p>"
+            f'<h2>Releases</h2><p class="muted">The newest {shown:,} of {total:,}.</p>'
             '<div class="controls"><input id="filter" type="search" '
             'placeholder="Filter: description, mechanism, person, notebook" '
             'aria-label="Filter releases"><span id="count" class="muted"></span></div>'

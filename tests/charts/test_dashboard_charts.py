@@ -40,7 +40,8 @@ def test_status_bars_show_shares_with_epsilon_labels(spent: Ledger) -> None:
 def test_timeline_starts_at_zero_and_follows_the_rule(spent: Ledger) -> None:
     data = timeline_data(spent.activity())
     census = data[data.budget == "census"]
-    assert list(census.cumulative_epsilon)[0] == 0 and list(census.cumulative_epsilon)[-1] == 2.0
+    steps = list(census.cumulative_epsilon)
+    assert steps[0] == 0 and steps[-1] == 2.0
     z = data[data.budget == "z"]
     assert list(z.cumulative_epsilon)[-1] == spent.budget("z").epsilon_spent
     # the notebook chart from full histories ends at the same, rule-composed figure

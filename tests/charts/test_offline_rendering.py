@@ -35,7 +35,9 @@ def test_bundle_holds_the_spec_and_an_svg_never_a_script() -> None:
     bundle = CHART._repr_mimebundle_()
     bundle = bundle[0] if isinstance(bundle, tuple) else bundle
     assert set(bundle) == {VEGALITE_MIME_TYPE, "image/svg+xml", "text/plain"}
-    assert bundle[VEGALITE_MIME_TYPE]["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    assert bundle[VEGALITE_MIME_TYPE]["$schema"].startswith(
+        "https://vega.github.io/schema/vega-lite/v6"
+    )
     assert bundle["image/svg+xml"].lstrip().startswith("<svg")
     assert "text/html" not in bundle  # HTML would win over the extension's renderer in Lab
     assert "<script" not in json.dumps(bundle)

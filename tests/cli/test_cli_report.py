@@ -15,11 +15,16 @@ SENTINEL = "SENTINEL-WAGE-4242.42"
 
 def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "jupyter_privacy.cli", *args], capture_output=True, text=True, env=env
+        [sys.executable, "-m", "jupyter_privacy.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
     )
 
 
-def test_report_is_one_offline_page(cli_env: dict[str, str], ledger_url: str, tmp_path: Path) -> None:
+def test_report_is_one_offline_page(
+    cli_env: dict[str, str], ledger_url: str, tmp_path: Path
+) -> None:
     with open_ledger(ledger_url) as ledger:
         ledger.create_budget("census", 2.0, privacy_unit="one person")
         ledger.create_budget("model", 8.0, 1e-5)
