@@ -20,9 +20,10 @@ def test_needs_come_from_notebook_metadata_and_match_the_check_cells() -> None:
     for template in found.values():
         assert set(template.needs) <= set(found)  # names of shipped templates, earlier ones
         assert all(need < template.name for need in template.needs)
-        source = (templates.PACKAGE_TEMPLATES_DIR / template.filename).read_text()
-        calls = re.findall(r"require_steps\(out_dir, ([^)]*)\)", source)  # in the raw JSON
-        checked = set(re.findall(r'\\"(\d\d_\w+)\\"', " ".join(calls)))
+        notebook = json.loads((templates.PACKAGE_TEMPLATES_DIR / template.filename).read_text())
+        code = "".join("".join(c["source"]) for c in notebook["cells"])
+        calls = re.findall(r"require_steps\((.*?)\)", code, flags=re.DOTALL)
+        checked = set(re.findall(r'"(\d\d_\w+)"', " ".join(calls)))
         assert checked == set(template.needs), template.name
 
 
