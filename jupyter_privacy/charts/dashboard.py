@@ -149,7 +149,7 @@ def dashboard_charts(
 ) -> dict[str, alt.TopLevelMixin]:  # fmt: skip
     """The dashboard's four charts by name (see CHART_TITLES); `where` names an origin for people
     (e.g. a notebook's path relative to the Lab's root)."""
-    return {
+    charts = {
         "budgets": budget_status_chart(budget_status_data(activity.budgets), width=width),
         "timeline": _timeline(activity, width),
         "by_notebook": spend_by_chart(
@@ -161,6 +161,11 @@ def dashboard_charts(
             CHART_TITLES["by_person"], width=width,
         ),
     }  # fmt: skip
+    if width == "container":  # fill the card's width; heights stay one step per bar
+        fit = alt.AutoSizeParams(type="fit-x", contains="padding")
+        charts = {k: c if isinstance(c, alt.FacetChart) else c.properties(autosize=fit)
+                  for k, c in charts.items()}  # fmt: skip
+    return charts
 
 
 def _timeline(activity: LedgerActivity, width: int | str) -> alt.TopLevelMixin:

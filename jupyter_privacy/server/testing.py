@@ -162,10 +162,13 @@ def launch_chromium(playwright: Any) -> Any:
 
 
 def open_lab(browser: Any, server: LabServer) -> Any:
-    """A fresh page on /lab?reset, waiting until our sidebar tab exists."""
+    """A fresh page on /lab?reset, waiting until our sidebar tab exists and the Lab has loaded its
+    settings (the theme is applied then, and keyboard shortcuts such as the palette's work)."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(server.lab_url(), wait_until="domcontentloaded")
     page.wait_for_selector(PANEL_TAB, timeout=60_000)
+    page.wait_for_function("document.body.dataset.jpThemeLight !== undefined", timeout=60_000)
+    page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
     return page
 
 

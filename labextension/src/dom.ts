@@ -54,6 +54,9 @@ export function input(name: string, value = '', type = 'text'): HTMLInputElement
   const node = el('input', 'jp-mod-styled');
   node.name = name;
   node.type = type;
+  if (type === 'number') {
+    node.step = 'any'; // ε 1.5 and δ 1e-5 are valid (the default step of 1 would refuse them)
+  }
   node.value = value;
   return node;
 }

@@ -20,6 +20,7 @@ const WIDE = new Set(['timeline', 'by_notebook']);
 export class ChartGrid {
   readonly node = el('div', 'jp-PrivacyDashboard-charts');
   private _views: IChartView[] = [];
+  private _frame = 0;
 
   constructor(private readonly _onPickBudget: (name: string) => void) {}
 
@@ -45,6 +46,12 @@ export class ChartGrid {
       return card;
     });
     this.node.replaceChildren(...cards);
+  }
+
+  /** Re-measure the cards' widths: Vega's container sizing listens to window resizes. */
+  fit(): void {
+    window.cancelAnimationFrame(this._frame);
+    this._frame = window.requestAnimationFrame(() => window.dispatchEvent(new Event('resize')));
   }
 
   dispose(): void {

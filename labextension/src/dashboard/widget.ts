@@ -75,10 +75,22 @@ export class DashboardView extends Widget {
     void this.refresh(false, false);
   }
 
+  // A widget added to a visible parent gets after-attach but no after-show: load on either.
+  protected onAfterAttach(): void {
+    if (this._stale) {
+      void this.refresh(false);
+    }
+  }
+
   protected onAfterShow(): void {
     if (this._stale) {
       void this.refresh(false);
     }
+    this._charts.fit(); // charts drawn while hidden measured a zero-width container
+  }
+
+  protected onResize(): void {
+    this._charts.fit();
   }
 
   protected onBeforeDetach(): void {

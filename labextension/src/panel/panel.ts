@@ -58,6 +58,12 @@ export class BudgetsPanel extends Widget {
     }
   }
 
+  protected onAfterAttach(): void {
+    if (this.isVisible) {
+      this.onAfterShow();
+    }
+  }
+
   protected onAfterShow(): void {
     if (this._stale && this._watcher.last) {
       this._onChange(this._watcher.last, true);
