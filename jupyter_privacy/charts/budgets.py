@@ -115,13 +115,16 @@ def ledger_timeline(
 
 
 def timeline_chart(
-    data: pd.DataFrame, *, width: int | str = 480, height: int = 240,
+    data: pd.DataFrame | alt.NamedData, *, width: int | str = 480, height: int = 240,
     title: str = "Ledger timeline: ε spent per budget", facet_columns: int | None = None,
+    columns: Sequence[str] | None = None,
 ) -> alt.LayerChart | alt.FacetChart:  # fmt: skip
     """The timeline of `ledger_timeline_data`'s columns (the dashboard's sampled points have them
     too): cumulative ε as steps per budget, each budget's total ε as a dashed rule. With
     `facet_columns`, one small chart per budget, each with its own ε axis (budgets of ε 1 and ε 1000
-    stay readable side by side)."""
+    stay readable side by side). `columns` name the data's columns when `data` is a named dataset
+    (tooltips show those present)."""
+    present = list(data.columns) if isinstance(data, pd.DataFrame) else list(columns or ())
     colour = alt.Color("budget:N", title="budget", legend=None if facet_columns else alt.Legend())
     base = alt.Chart(data).encode(color=colour)
     tooltips = {
@@ -136,7 +139,7 @@ def timeline_chart(
     steps = base.mark_line(interpolate="step-after", point=alt.OverlayMarkDef(size=18)).encode(
         x=alt.X("time:T", title="time (UTC)", scale=alt.Scale(type="utc")),
         y=alt.Y("cumulative_epsilon:Q", title="cumulative ε spent"),
-        tooltip=[tip for column, tip in tooltips.items() if column in data.columns],
+        tooltip=[tip for column, tip in tooltips.items() if column in present],
     )
     totals = (
         base.transform_aggregate(total="max(total)", groupby=["budget"])  # one rule per budget

@@ -9,6 +9,8 @@ points per budget, and the top notebooks and people.
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -60,7 +62,9 @@ def budget_status_data(budgets: Sequence[Budget]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)
 
 
-def budget_status_chart(data: pd.DataFrame, *, width: int | str = 420) -> alt.LayerChart:
+def budget_status_chart(
+    data: pd.DataFrame | alt.NamedData, *, width: int | str = 420
+) -> alt.LayerChart:
     """A bar per budget: the spent share of its ε, then the remaining share; 'ε spent / total'
     written after the bar."""
     base = alt.Chart(data).encode(y=alt.Y("budget:N", title=None, sort=None))
@@ -122,7 +126,9 @@ def spend_by_data(
     return pd.DataFrame(rows, columns=SPEND_BY_COLUMNS)
 
 
-def spend_by_chart(data: pd.DataFrame, title: str, *, width: int | str = 420) -> alt.Chart:
+def spend_by_chart(
+    data: pd.DataFrame | alt.NamedData, title: str, *, width: int | str = 420
+) -> alt.Chart:
     """Horizontal bars of summed release ε per group, largest first."""
     tooltip = [
         "label:N",
@@ -143,23 +149,44 @@ def spend_by_chart(data: pd.DataFrame, title: str, *, width: int | str = 420) ->
     )
 
 
+def dashboard_frames(
+    activity: LedgerActivity, where: Callable[[str], str] = lambda origin: origin
+) -> dict[str, pd.DataFrame]:
+    """The data behind each chart of `dashboard_charts`, by chart name."""
+    return {
+        "budgets": budget_status_data(activity.budgets),
+        "timeline": timeline_data(activity),
+        "by_notebook": spend_by_data(activity.by_origin, activity.other_origins, where),
+        "by_person": spend_by_data(activity.by_actor, activity.other_actors),
+    }
+
+
 def dashboard_charts(
     activity: LedgerActivity, *, where: Callable[[str], str] = lambda origin: origin,
     width: int | str = 420,
 ) -> dict[str, alt.TopLevelMixin]:  # fmt: skip
     """The dashboard's four charts by name (see CHART_TITLES); `where` names an origin for people
     (e.g. a notebook's path relative to the Lab's root)."""
+    frames = dashboard_frames(activity, where)
+    return _charts(frames, len(activity.budgets) > 1, width, tuple(frames["timeline"].columns))
+
+
+def _charts(
+    data: dict[str, Any], several: bool, width: int | str, timeline_columns: tuple[str, ...]
+) -> dict[str, alt.TopLevelMixin]:
+    """The four charts over `data` (frames, or datasets named after each chart)."""
+    timeline_options: dict[str, Any] = (
+        {"width": FACET_WIDTH, "height": 110, "facet_columns": 3} if several
+        else {"width": width, "height": 220}
+    )  # fmt: skip
     charts = {
-        "budgets": budget_status_chart(budget_status_data(activity.budgets), width=width),
-        "timeline": _timeline(activity, width),
-        "by_notebook": spend_by_chart(
-            spend_by_data(activity.by_origin, activity.other_origins, where),
-            CHART_TITLES["by_notebook"], width=width,
+        "budgets": budget_status_chart(data["budgets"], width=width),
+        "timeline": timeline_chart(
+            data["timeline"], title=CHART_TITLES["timeline"], columns=timeline_columns,
+            **timeline_options,
         ),
-        "by_person": spend_by_chart(
-            spend_by_data(activity.by_actor, activity.other_actors),
-            CHART_TITLES["by_person"], width=width,
-        ),
+        "by_notebook": spend_by_chart(data["by_notebook"], CHART_TITLES["by_notebook"], width=width),
+        "by_person": spend_by_chart(data["by_person"], CHART_TITLES["by_person"], width=width),
     }  # fmt: skip
     if width == "container":  # fill the card's width; heights stay one step per bar
         fit = alt.AutoSizeParams(type="fit-x", contains="padding")
@@ -168,14 +195,32 @@ def dashboard_charts(
     return charts
 
 
-def _timeline(activity: LedgerActivity, width: int | str) -> alt.TopLevelMixin:
-    """One chart for one budget; small multiples (three columns, own ε axes) for several."""
-    data, title = timeline_data(activity), CHART_TITLES["timeline"]
-    if len(activity.budgets) <= 1:
-        return timeline_chart(data, width=width, height=220, title=title)
-    return timeline_chart(data, width=FACET_WIDTH, height=110, title=title, facet_columns=3)
+@functools.lru_cache(maxsize=16)
+def _spec_skeletons(
+    several: bool, width: int | str, timeline_columns: tuple[str, ...]
+) -> dict[str, str]:
+    """The charts' Vega-Lite without rows (each reads a dataset named after it), as JSON text.
+    Building them is Altair's slow part and does not depend on the data: done once per shape."""
+    named = {name: alt.NamedData(name=name) for name in CHART_TITLES}
+    charts = _charts(named, several, width, timeline_columns)
+    return {name: json.dumps(chart.to_dict(validate=False)) for name, chart in charts.items()}
 
 
 def dashboard_specs(activity: LedgerActivity, **options: Any) -> dict[str, dict[str, Any]]:
-    """The charts as Vega-Lite v6 JSON (what the REST API sends and the page renders)."""
-    return {name: chart.to_dict() for name, chart in dashboard_charts(activity, **options).items()}
+    """The charts as Vega-Lite v6 JSON (what the REST API sends and the page renders).
+
+    Fast enough for every refresh: the chart structure (the same builders, validated by the tests
+    through `dashboard_charts`) is built once per shape, and each chart's rows go into its
+    `datasets` as plain JSON written by pandas.
+    """
+    frames = dashboard_frames(activity, options.get("where", lambda origin: origin))
+    skeletons = _spec_skeletons(
+        len(activity.budgets) > 1, options.get("width", 420), tuple(frames["timeline"].columns)
+    )
+    specs = {}
+    for name, skeleton in skeletons.items():
+        spec = json.loads(skeleton)
+        records = frames[name].to_json(orient="records", date_format="iso", date_unit="s")
+        spec["datasets"] = {name: json.loads(records)}
+        specs[name] = spec
+    return specs

@@ -17,7 +17,8 @@ from jupyter_privacy.server.handlers import read_paging
 from jupyter_privacy.server.state import CREATE_HINT
 from jupyter_privacy.server.views import budget_json, release_json
 
-DEFAULT_POINTS = 120
+DEFAULT_POINTS = 120  # timeline points per budget, at most …
+TOTAL_POINTS = 720  # … and about this many for all budgets together (the reply stays ~100 KiB)
 TOP_GROUPS = 12
 
 
@@ -56,8 +57,10 @@ class DashboardHandler(PrivacyAPIHandler):
 
         state = self.privacy
         ledger = state.ledger()
+        everyone = ledger.budgets()
+        shown = 1 if budget is not None else max(len(everyone), 1)
+        points = min(points, max(20, TOTAL_POINTS // shown))
         activity = ledger.activity(budget, points=points, top=TOP_GROUPS)
-        everyone = activity.budgets if budget is None else ledger.budgets()
         where = lambda origin: origin_label(origin, state.root)  # noqa: E731
         groups = {
             "notebook": [

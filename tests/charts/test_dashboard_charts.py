@@ -7,6 +7,7 @@ import pytest
 from jupyter_privacy.charts import ledger_timeline_data
 from jupyter_privacy.charts.dashboard import (
     budget_status_data,
+    dashboard_charts,
     dashboard_specs,
     spend_by_data,
     timeline_data,
@@ -66,3 +67,14 @@ def test_specs_are_vega_lite_v6_and_small(spent: Ledger) -> None:
     assert "facet" in specs["timeline"]  # several budgets: one small chart each, own ε axis
     single = dashboard_specs(spent.activity("census"))
     assert "facet" not in single["timeline"]
+
+
+def test_charts_validate_and_the_served_specs_carry_their_rows(spent: Ledger) -> None:
+    activity = spent.activity()
+    for chart in dashboard_charts(activity).values():
+        chart.to_dict()  # validated against Vega-Lite's v6 schema
+    specs = dashboard_specs(activity, width="container")
+    for name, spec in specs.items():
+        assert spec["datasets"][name], name  # the rows ride along with each spec
+    rows = specs["budgets"]["datasets"]["budgets"]
+    assert {r["budget"] for r in rows} == {"census", "big", "z"}
