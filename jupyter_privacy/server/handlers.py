@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -18,6 +21,7 @@ from jupyter_privacy.server.views import active_budget, budget_json, release_jso
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
+VERIFY_MAX_AGE_S = 30.0
 EMPTY_REPORT = {
     "ok": True,
     "entries_checked": 0,
@@ -105,14 +109,40 @@ def read_paging(handler: PrivacyAPIHandler) -> tuple[int, int]:
 
 
 class VerifyHandler(PrivacyAPIHandler):
+    """GET `verify[?force=1]`: the ledger's integrity. A full check reads every entry (seconds for
+    100,000), so views polling it get the newest check when it is younger than VERIFY_MAX_AGE_S
+    (`checked_at` says when); `force=1` (the Refresh buttons) always checks now. One check runs at
+    a time; requests arriving meanwhile share its result."""
+
     @web.authenticated
     async def get(self) -> None:
         state = self.privacy
         if not state.ledger_exists():
-            self.write_json({**EMPTY_REPORT, "ledger_exists": False})
+            self.write_json({**EMPTY_REPORT, "ledger_exists": False, "checked_at": None})
             return
-        report = await self.off_loop(lambda: state.ledger().verify())
-        self.write_json({**report.to_dict(), "ledger_exists": True})
+        force = self.get_argument("force", "") in ("1", "true")
+        await self.off_loop(state.ledger)  # refreshes state.identity (a replaced file is new)
+        last = state.last_verify
+        if (
+            not force
+            and last
+            and last[0] == state.identity
+            and (time.monotonic() - last[2] < VERIFY_MAX_AGE_S)
+        ):
+            self.write_json({**last[1], "ledger_exists": True, "checked_at": last[3]})
+            return
+        running = state.verify_running
+        if running is None or running.done():
+            running = state.verify_running = asyncio.ensure_future(self._check())
+        report = await asyncio.shield(running)
+        self.write_json({**report, "ledger_exists": True, "checked_at": state.last_verify[3]})  # type: ignore[index]
+
+    async def _check(self) -> dict[str, Any]:
+        state = self.privacy
+        report = (await self.off_loop(lambda: state.ledger().verify())).to_dict()
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        state.last_verify = (state.identity, report, time.monotonic(), now)
+        return report
 
 
 class StatusHandler(PrivacyAPIHandler):

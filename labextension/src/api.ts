@@ -89,6 +89,8 @@ export interface IVerifyReply {
   budgets_checked: number;
   tampered_entry_ids: number[];
   problems: { entry_id: number | null; problem: string; detail: string }[];
+  /** When the server's check ran (ISO, UTC); a poll may get a check up to 30 s old. */
+  checked_at?: string | null;
 }
 
 export interface IStatusReply {

@@ -93,12 +93,15 @@ async def test_bad_paging_is_400(jp_fetch, seeded: Ledger, params: dict, paramet
 
 
 async def test_verify_reports_ok_then_tampering(jp_fetch, seeded: Ledger, ledger_url: str) -> None:
-    assert (await get_json(jp_fetch, "verify"))["ok"] is True
+    first = await get_json(jp_fetch, "verify")
+    assert first["ok"] is True and first["checked_at"]
     engine = sa.create_engine(ledger_url)
     with engine.begin() as conn:  # an edit behind the ledger's back: lower a release's ε
         conn.exec_driver_sql("UPDATE jp_entries SET epsilon = 0.01 WHERE description = 'mean'")
     engine.dispose()
-    report = await get_json(jp_fetch, "verify")
+    recent = await get_json(jp_fetch, "verify")  # a poll gets the check of a moment ago …
+    assert recent["ok"] is True and recent["checked_at"] == first["checked_at"]
+    report = await get_json(jp_fetch, "verify", force="1")  # … Refresh checks now
     assert report["ok"] is False
     assert report["tampered_entry_ids"] and report["problems"]
 

@@ -130,3 +130,17 @@ async def test_no_ledger_yet_creates_nothing(jp_fetch, ledger_url: str) -> None:
 def _values(spec: dict) -> list[dict]:
     """The inline rows of a Vega-Lite spec (Altair puts them under datasets)."""
     return [row for rows in spec.get("datasets", {}).values() for row in rows]
+
+
+async def test_dashboard_follows_a_new_spend(jp_fetch, team: Ledger) -> None:
+    """Answers are kept per chain head: an unchanged ledger answers from memory, any append
+    (a spend from another process here) is a new head and a new answer."""
+    before, _ = await get_json(jp_fetch, "dashboard")
+    again, _ = await get_json(jp_fetch, "dashboard")
+    assert again == before
+    team.spend("census", 0.25, value=0, description="late count", origin="script:late.py")
+    after, _ = await get_json(jp_fetch, "dashboard")
+    assert after["head"]["entries"] == before["head"]["entries"] + 1
+    spent = {b["name"]: b["epsilon_spent"] for b in after["budgets"]}
+    assert spent["census"] == pytest.approx(1.75)
+    assert "script:late.py" in {g["label"] for g in after["spend_by"]["notebook"]}

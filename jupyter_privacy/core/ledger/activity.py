@@ -9,7 +9,7 @@ value or detail leaves: callers get ε, δ, times, names and origins only.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,6 +27,8 @@ SORT_KEYS = ("id", "created_at", "budget", "epsilon", "delta", "mechanism", "des
              "actor", "origin")  # fmt: skip
 MAX_PAGE = 1000
 MAX_POINTS = 2000
+#: Raw sums of a budget's releases: ε, δ, ρ and how many.
+Sums = tuple[float, float, float, int]
 
 
 @dataclass(frozen=True)
@@ -80,84 +82,100 @@ def budget_ids(conn: Connection, name: str | None) -> dict[int, str]:
 
 def timeline(
     conn: Connection, budgets: list[Budget], ids: dict[int, str], points: int
-) -> list[TimelinePoint]:
-    """Cumulative spend per budget at about `points` releases each (always the first and last).
+) -> tuple[list[TimelinePoint], dict[str, Sums]]:
+    """Cumulative spend per budget at about `points` moments each, the newest release always one.
 
-    Window sums in SQL keep the rows read to the sampled ones. The budget's composition rule turns
-    the cumulative (ε, δ, ρ) into the (ε, δ) users see, so a zCDP budget's line ends at its
-    reported `epsilon_spent`, not at the plain sum.
+    Each budget's releases are cut into `points` runs of consecutive entry ids and summed per run
+    in one GROUP BY (two passes over the releases, no window functions: ~2× faster on SQLite);
+    a point is the state after a run's last release. The budget's composition rule turns the
+    cumulative (ε, δ, ρ) into the (ε, δ) users see, so a zCDP budget's line ends at its reported
+    `epsilon_spent`, not at the plain sum. Also returns each budget's raw sums (ε, δ, ρ, releases),
+    from which `activity_update` continues.
     """
+    points = check_points(points)
+    if not ids:
+        return [], {}
+    e = T.entries.c
+    releases = releases_of(ids)
+    span = (
+        sa.select(e.budget_id, sa.func.min(e.id).label("lo"), sa.func.max(e.id).label("hi"))
+        .where(releases)
+        .group_by(e.budget_id)
+        .subquery()
+    )
+    run = ((e.id - span.c.lo) * points // (span.c.hi - span.c.lo + 1)).label("run")
+    query = (
+        sa.select(
+            e.budget_id, run,
+            sa.func.sum(e.epsilon).label("eps"), sa.func.sum(e.delta).label("delta"),
+            sa.func.sum(sa.func.coalesce(e.rho, 0.0)).label("rho"),
+            sa.func.count().label("n"), sa.func.max(e.id).label("last_id"),
+            sa.func.max(e.created_at).label("last_at"),
+        )
+        .select_from(T.entries.join(span, span.c.budget_id == e.budget_id))
+        .where(releases)
+        .group_by(e.budget_id, run)
+        .order_by(e.budget_id, run)
+    )  # fmt: skip
+    by_name = {b.name: b for b in budgets}
+    found: list[TimelinePoint] = []
+    sums: dict[str, Sums] = {}
+    for row in conn.execute(query):
+        budget = by_name[ids[row.budget_id]]
+        eps, delta, rho, count = sums.get(budget.name, (0.0, 0.0, 0.0, 0))
+        total = (eps + float(row.eps), delta + float(row.delta), rho + float(row.rho),
+                 count + int(row.n))  # fmt: skip
+        sums[budget.name] = total
+        found.append(point_after(budget, int(row.last_id), str(row.last_at), total))
+    return found, sums
+
+
+def point_after(budget: Budget, release_id: int, created_at: str, total: Sums) -> TimelinePoint:
+    """The timeline point once `budget`'s releases add up to `total` (raw ε, δ, ρ, count)."""
+    if total[3] == budget.release_count:  # the newest point: the budget's exact figures
+        eps, delta = budget.epsilon_spent, budget.delta_spent
+    else:
+        rule = composition_rule(budget.composition)
+        usage = Usage(dec(total[0]), dec(total[1]), dec(total[2]))
+        eps, delta = rule.spent((budget.epsilon_total, budget.delta_total), usage)
+    return TimelinePoint(budget.name, release_id, created_at, eps, delta, total[3])
+
+
+def check_points(points: int) -> int:
     points = check_positive_int(points, "points")
     if points > MAX_POINTS:
         raise InvalidParameterError(f"points must be at most {MAX_POINTS}, got {points}")
-    if not ids:
-        return []
-    e = T.entries.c
-    inner = (
-        sa.select(
-            e.budget_id, e.id, e.created_at,
-            sa.func.sum(e.epsilon).over(partition_by=e.budget_id, order_by=e.id).label("eps"),
-            sa.func.sum(e.delta).over(partition_by=e.budget_id, order_by=e.id).label("delta"),
-            sa.func.sum(sa.func.coalesce(e.rho, 0.0))
-            .over(partition_by=e.budget_id, order_by=e.id).label("rho"),
-            sa.func.row_number().over(partition_by=e.budget_id, order_by=e.id).label("n"),
-            sa.func.count().over(partition_by=e.budget_id).label("total"),
-        )
-        .where(e.kind == RELEASE, e.budget_id.in_(list(ids)))
-        .subquery()
-    )  # fmt: skip
-    n, total = inner.c.n, inner.c.total
-    # Keep a row when it starts a new bucket of size total/points (integer division in both SQLite
-    # and PostgreSQL), plus each budget's first and newest release.
-    keep = sa.or_(n == 1, n == total, (n * points) // total > ((n - 1) * points) // total)
-    rows = conn.execute(sa.select(inner).where(keep).order_by(inner.c.budget_id, inner.c.id))
-    by_name = {b.name: b for b in budgets}
-    found: list[TimelinePoint] = []
-    for row in rows:
-        budget = by_name[ids[row.budget_id]]
-        rule = composition_rule(budget.composition)
-        usage = Usage(dec(float(row.eps)), dec(float(row.delta)), dec(float(row.rho)))
-        eps, delta = rule.spent((budget.epsilon_total, budget.delta_total), usage)
-        if row.n == row.total:  # the newest point is the budget's exact reported figure
-            eps, delta = budget.epsilon_spent, budget.delta_spent
-        found.append(TimelinePoint(budget.name, int(row.id), str(row.created_at), eps, delta,
-                                   int(row.n)))  # fmt: skip
-    return found
+    return points
 
 
-def spend_by(
-    conn: Connection, column: str, ids: dict[int, str], top: int
-) -> tuple[list[SpendGroup], SpendGroup | None]:
-    """Releases grouped by `actor` or by `origin` (its `#cell=…` part dropped): the `top` groups by
-    ε, and the rest folded into one group (None when nothing is left over)."""
+def spend_by(conn: Connection, column: str, ids: dict[int, str]) -> list[SpendGroup]:
+    """Releases grouped by `actor` or by `origin` (its `#cell=…` part dropped), largest ε first."""
     if column not in ("actor", "origin"):
         raise InvalidParameterError(f"group releases by 'actor' or 'origin', not {column!r}")
     if not ids:
-        return [], None
+        return []
     e = T.entries.c
+    key = without_cell(e.origin, conn.dialect.name) if column == "origin" else e.actor
     query = (
         sa.select(
-            getattr(e, column).label("key"),
+            key.label("key"),
             sa.func.sum(e.epsilon).label("eps"),
             sa.func.sum(e.delta).label("delta"),
             sa.func.count().label("n"),
             sa.func.max(e.created_at).label("last"),
         )
-        .where(e.kind == RELEASE, e.budget_id.in_(list(ids)))
-        .group_by(getattr(e, column))
+        .where(releases_of(ids))
+        .group_by(key)
     )
-    merged: dict[str, list[Any]] = {}
-    for row in conn.execute(query):
-        key = str(row.key).split("#", 1)[0] if column == "origin" else str(row.key)
-        group = merged.setdefault(key, [0.0, 0.0, 0, ""])
-        group[0] += float(row.eps)
-        group[1] += float(row.delta)
-        group[2] += int(row.n)
-        group[3] = max(group[3], str(row.last))
-    groups = sorted(
-        (SpendGroup(k, v[0], v[1], v[2], v[3]) for k, v in merged.items()),
-        key=lambda g: (-g.epsilon, g.key),
-    )
+    groups = [SpendGroup(str(r.key), float(r.eps), float(r.delta), int(r.n), str(r.last))
+              for r in conn.execute(query)]  # fmt: skip
+    return sorted(groups, key=lambda g: (-g.epsilon, g.key))
+
+
+def top_and_rest(
+    groups: tuple[SpendGroup, ...], top: int
+) -> tuple[tuple[SpendGroup, ...], SpendGroup | None]:
+    """The `top` groups, and the rest folded into one ("N more"; None when nothing is left)."""
     head, rest = groups[:top], groups[top:]
     if not rest:
         return head, None
@@ -167,6 +185,24 @@ def spend_by(
         last_release_at=max(g.last_release_at for g in rest),
     )  # fmt: skip
     return head, other
+
+
+def releases_of(ids: dict[int, str]) -> Any:
+    """Release entries of the budgets in `ids`. `ids` holds either one budget or all of them
+    (`budget_ids`); for all, no budget filter: a full scan beats 100,000 index lookups."""
+    e = T.entries.c
+    if len(ids) == 1:
+        return sa.and_(e.kind == RELEASE, e.budget_id == next(iter(ids)))
+    return e.kind == RELEASE
+
+
+def without_cell(origin: Any, dialect: str) -> Any:
+    """`notebook:/a.ipynb#cell=3` → `notebook:/a.ipynb` in SQL (grouping by cell would make as
+    many groups as cells; folding them in the database keeps the rows read few)."""
+    if dialect == "postgresql":
+        return sa.func.split_part(origin, "#", 1)
+    cut = sa.func.instr(origin, "#")
+    return sa.case((cut > 0, sa.func.substr(origin, 1, cut - 1)), else_=origin)
 
 
 def release_page(
@@ -192,7 +228,7 @@ def release_page(
         return ReleasePage((), 0, offset, limit)
     e, b = T.entries.c, T.budgets.c
     joined = T.entries.join(T.budgets, b.id == e.budget_id)
-    where = [e.kind == RELEASE, e.budget_id.in_(list(ids))]
+    where = [releases_of(ids)]
     text = (search or "").strip().lower()
     if text:
         columns = (e.description, e.mechanism, e.actor, e.origin, b.name)
@@ -216,16 +252,38 @@ def release_page(
 
 @dataclass(frozen=True)
 class LedgerActivity:
-    """What a dashboard draws, read in one snapshot: budgets, timeline, spenders, the chain head."""
+    """What a dashboard draws, read in one snapshot: budgets, timeline, spenders, the chain head.
+
+    It also keeps what `activity_update.extend` needs to continue it from the next entry on: the
+    raw sums per budget, every group, and the scope it was read for.
+    """
 
     budgets: tuple[Budget, ...]
     timeline: tuple[TimelinePoint, ...]
-    by_origin: tuple[SpendGroup, ...]
-    other_origins: SpendGroup | None
-    by_actor: tuple[SpendGroup, ...]
-    other_actors: SpendGroup | None
+    origins: tuple[SpendGroup, ...]  # every group, largest ε first
+    actors: tuple[SpendGroup, ...]
     head_id: int  # the newest entry's id (= entries in the chain) and its hash: what an anchor pins
     head_hash: str
+    scope: str | None = None  # the budget it was read for, or None for every budget
+    points: int = 200
+    top: int = 12
+    sums: dict[str, Sums] = field(default_factory=dict)  # raw ε, δ, ρ and releases per budget
+
+    @property
+    def by_origin(self) -> tuple[SpendGroup, ...]:
+        return top_and_rest(self.origins, self.top)[0]
+
+    @property
+    def other_origins(self) -> SpendGroup | None:
+        return top_and_rest(self.origins, self.top)[1]
+
+    @property
+    def by_actor(self) -> tuple[SpendGroup, ...]:
+        return top_and_rest(self.actors, self.top)[0]
+
+    @property
+    def other_actors(self) -> SpendGroup | None:
+        return top_and_rest(self.actors, self.top)[1]
 
 
 def read_activity(
@@ -235,11 +293,16 @@ def read_activity(
     top = check_positive_int(top, "top")
     ids = budget_ids(conn, name)
     shown = [b for b in budgets if name is None or b.name == name]
-    origins, other_origins = spend_by(conn, "origin", ids, top)
-    actors, other_actors = spend_by(conn, "actor", ids, top)
-    head = conn.execute(sa.select(T.chain_head.c.head_id, T.chain_head.c.head_hash)).one()
+    points_found, sums = timeline(conn, shown, ids, points)
+    head_id, head_hash = chain_head(conn)
     return LedgerActivity(
-        budgets=tuple(shown), timeline=tuple(timeline(conn, shown, ids, points)),
-        by_origin=tuple(origins), other_origins=other_origins, by_actor=tuple(actors),
-        other_actors=other_actors, head_id=int(head.head_id), head_hash=str(head.head_hash),
+        budgets=tuple(shown), timeline=tuple(points_found),
+        origins=tuple(spend_by(conn, "origin", ids)), actors=tuple(spend_by(conn, "actor", ids)),
+        head_id=head_id, head_hash=head_hash, scope=name, points=points, top=top, sums=sums,
     )  # fmt: skip
+
+
+def chain_head(conn: Connection) -> tuple[int, str]:
+    """(id of the newest entry, its hash): changes with every entry appended (what an anchor pins)."""
+    row = conn.execute(sa.select(T.chain_head.c.head_id, T.chain_head.c.head_hash)).one()
+    return int(row.head_id), str(row.head_hash)

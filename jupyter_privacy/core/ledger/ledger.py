@@ -25,9 +25,11 @@ from jupyter_privacy.core.ledger.activity import (
     LedgerActivity,
     ReleasePage,
     budget_ids,
+    chain_head,
     read_activity,
     release_page,
 )
+from jupyter_privacy.core.ledger.activity_update import can_extend, extend
 from jupyter_privacy.core.ledger.composition import Spend, add, composition_rule, dec
 from jupyter_privacy.core.ledger.events import (
     EVENT_KIND,
@@ -353,15 +355,25 @@ class Ledger:
 
     # -- dashboards (see activity.py): bounded summaries, whatever the history's length ----------
     def activity(
-        self, budget: str | None = None, *, points: int = 200, top: int = 12
-    ) -> LedgerActivity:
+        self, budget: str | None = None, *, points: int = 200, top: int = 12,
+        previous: LedgerActivity | None = None,
+    ) -> LedgerActivity:  # fmt: skip
         """Cumulative ε over time (≈`points` per budget), the `top` notebooks/scripts and people by
-        ε, and the chain head; of every budget or of `budget`. One consistent snapshot."""
+        ε, and the chain head; of every budget or of `budget`. One consistent snapshot. Given the
+        `previous` summary of the same scope, reads only the releases appended since (see
+        activity_update.py), or afresh when it cannot be continued."""
         with translated_errors(self.url), snapshot(self._engine) as conn:
             name = self._require_budget(conn, budget).name if budget is not None else None
             rows = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
             budgets = [budget_from_row(row) for row in rows]
+            if previous is not None and can_extend(conn, previous, budgets, name, points, top):
+                return extend(conn, previous, budgets, name)
             return read_activity(conn, budgets, name, points=points, top=top)
+
+    def chain_head(self) -> tuple[int, str]:
+        """(newest entry id, its hash): one row read; any append changes it (dashboards cache on it)."""
+        with translated_errors(self.url), self._engine.connect() as conn:
+            return chain_head(conn)
 
     def find_releases(
         self, budget: str | None = None, *, search: str | None = None, sort: str = "id",

@@ -140,14 +140,15 @@ export class DashboardView extends Widget {
     this._updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     this.node.dataset.renders = String(++this._renders); // lets tests and benchmarks wait for it
     if (force || Date.now() - this._verified > VERIFY_AT_MOST_EVERY_MS) {
-      void this._verify();
+      void this._verify(force);
     }
   }
 
-  private async _verify(): Promise<void> {
+  private async _verify(force: boolean): Promise<void> {
     this._verified = Date.now();
     try {
-      this._integrity.replaceChildren(integrityBadge(await requestAPI<IVerifyReply>('verify')));
+      const path = force ? 'verify?force=1' : 'verify';
+      this._integrity.replaceChildren(integrityBadge(await requestAPI<IVerifyReply>(path)));
     } catch (error) {
       this._integrity.replaceChildren(integrityBadge(null, (error as Error).message));
     }

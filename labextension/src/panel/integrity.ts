@@ -1,6 +1,6 @@
 /**
- * The ledger's integrity badge: the hash chain and totals re-checked (GET verify) when a budget
- * changed, every 30 s while shown, and on Refresh. Colours pass WCAG AA in light and dark themes.
+ * The ledger's integrity badge (GET verify): the server's newest check (at most 30 s old) when a
+ * budget changed and every 30 s while shown; a new check on Refresh. Colours pass WCAG AA in light and dark themes.
  */
 import { IBudgetsReply, IVerifyReply, requestAPI } from '../api';
 import { el } from '../dom';
@@ -20,6 +20,9 @@ export function integrityBadge(verify: IVerifyReply | null, error?: string): HTM
   if (!verify) {
     badge.textContent = 'Integrity: checking…';
     return badge;
+  }
+  if (verify.checked_at) {
+    badge.title = `Hash chain and totals checked at ${new Date(verify.checked_at).toLocaleTimeString()}; Refresh checks again now`;
   }
   if (verify.ok) {
     badge.classList.add('jp-mod-ok');
@@ -44,8 +47,8 @@ export class IntegritySection implements IPanelSection {
   private _checked = 0;
   private _timer = window.setInterval(() => this._due() && void this._check(), 5000);
 
-  async update(_reply: IBudgetsReply, _force: boolean): Promise<void> {
-    await this._check(); // every change, and every forced refresh
+  async update(_reply: IBudgetsReply, force: boolean): Promise<void> {
+    await this._check(force); // every change (the server's recent check), and Refresh (a new one)
   }
 
   dispose(): void {
@@ -56,10 +59,10 @@ export class IntegritySection implements IPanelSection {
     return this.node.isConnected && !document.hidden && Date.now() - this._checked > VERIFY_EVERY_MS;
   }
 
-  private async _check(): Promise<void> {
+  private async _check(force = false): Promise<void> {
     this._checked = Date.now();
     try {
-      this._show(integrityBadge(await requestAPI<IVerifyReply>('verify')));
+      this._show(integrityBadge(await requestAPI<IVerifyReply>(force ? 'verify?force=1' : 'verify')));
     } catch (error) {
       this._show(integrityBadge(null, (error as Error).message));
     }

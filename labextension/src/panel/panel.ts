@@ -15,7 +15,6 @@ export class BudgetsPanel extends Widget {
   private _sections: IPanelSection[] = [];
   private _body = el('div', 'jp-PrivacyPanel-sections');
   private _error = el('div', 'jp-PrivacyPanel-error');
-  private _stale = true;
   private _renders = 0;
 
   constructor(
@@ -43,13 +42,12 @@ export class BudgetsPanel extends Widget {
     section.node.dataset.section = section.id;
     this._sections.push(section);
     this._sections.sort((a, b) => a.rank - b.rank);
-    this._stale = true;
     if (this._watcher.last && this.isVisible) {
-      this._onChange(this._watcher.last, true);
+      this._onChange(this._watcher.last, false);
     }
   }
 
-  /** Re-read the ledger and redraw every section, re-checking integrity. */
+  /** Re-read the ledger and redraw every section, re-checking integrity now (the Refresh button). */
   async refresh(): Promise<void> {
     try {
       this._onChange(await requestAPI<IBudgetsReply>('budgets'), true);
@@ -65,8 +63,8 @@ export class BudgetsPanel extends Widget {
   }
 
   protected onAfterShow(): void {
-    if (this._stale && this._watcher.last) {
-      this._onChange(this._watcher.last, true);
+    if (this._watcher.last) {
+      this._onChange(this._watcher.last, false); // a check of the last 30 s, not a new one
     } else {
       void this.refresh();
     }
@@ -79,10 +77,8 @@ export class BudgetsPanel extends Widget {
 
   private _onChange(reply: IBudgetsReply, force: boolean): void {
     if (!this.isVisible) {
-      this._stale = true; // drawn when shown: a hidden sidebar costs nothing
-      return;
+      return; // drawn when shown (onAfterShow): a hidden sidebar costs nothing
     }
-    this._stale = false;
     this._error.hidden = true;
     this._error.replaceChildren();
     this._body.replaceChildren(...this._sections.map(s => s.node));

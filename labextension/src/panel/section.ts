@@ -22,8 +22,8 @@ export interface IPanelSection {
   readonly rank: number;
   readonly node: HTMLElement;
   /**
-   * Show the ledger's state. `force` is true after the user asked for a refresh (or on first
-   * show); otherwise it is called when a budget changed.
+   * Show the ledger's state: called when a budget changed and when the sidebar is shown; `force`
+   * is true when the user asked for a refresh (re-check everything now).
    */
   update(reply: IBudgetsReply, force: boolean): void | Promise<void>;
   dispose?(): void;

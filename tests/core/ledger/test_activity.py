@@ -34,8 +34,8 @@ def busy(backend_url: str) -> Ledger:
 def test_timeline_is_sampled_and_ends_at_each_budgets_reported_spend(busy: Ledger) -> None:
     activity = busy.activity(points=10)
     census = [p for p in activity.timeline if p.budget == "census"]
-    assert 10 <= len(census) <= 12  # ≈ points, plus the first and newest release
-    assert census[0].releases == 1 and census[0].epsilon_spent == pytest.approx(0.5)
+    assert len(census) == 10  # one point per run of consecutive releases
+    assert census[0].releases == 6 and census[0].epsilon_spent == pytest.approx(3.0)
     assert census[-1].releases == 60 and census[-1].epsilon_spent == pytest.approx(30.0)
     assert [p.releases for p in census] == sorted(p.releases for p in census)
     model = [p for p in activity.timeline if p.budget == "model"]
@@ -114,3 +114,43 @@ def test_empty_ledger(ledger: Ledger) -> None:
     activity = ledger.activity()
     assert activity.budgets == () and activity.timeline == () and activity.head_id == 0
     assert ledger.find_releases().total == 0
+
+
+def test_a_continued_summary_equals_a_fresh_read(busy: Ledger) -> None:
+    """After more spends, continuing the previous summary reads only the new releases and gives
+    the same totals, groups and newest points as reading everything again."""
+    before = busy.activity(points=5, top=3)
+    for i in range(40):
+        busy.spend("census", 0.25, value=i, origin=f"notebook:/lab/n{i % 5}.ipynb#cell=x",
+                   actor="dora" if i % 2 else "person1")  # fmt: skip
+    busy.spend("model", 0.1, value=0, origin="script:job")
+    busy.create_budget("fresh", 1.0)
+    busy.spend("fresh", 0.5, value=0, origin="cli")
+    continued = busy.activity(points=5, top=3, previous=before)
+    fresh = busy.activity(points=5, top=3)
+    assert continued.head_id == fresh.head_id and continued.sums.keys() == fresh.sums.keys()
+    for name, sums in fresh.sums.items():
+        assert continued.sums[name] == pytest.approx(sums)
+    assert [(g.key, g.releases) for g in continued.origins] == [
+        (g.key, g.releases) for g in fresh.origins
+    ]
+    assert [g.epsilon for g in continued.actors] == pytest.approx([g.epsilon for g in fresh.actors])
+    newest = {p.budget: p for p in continued.timeline}  # the last point of each budget
+    for point in fresh.timeline:
+        if point.releases == fresh.sums[point.budget][3]:
+            assert newest[point.budget].epsilon_spent == point.epsilon_spent
+    assert all(sum(p.budget == b for p in continued.timeline) <= 10 for b in fresh.sums)
+    assert [b.name for b in continued.budgets] == [b.name for b in fresh.budgets]
+
+
+def test_a_raise_or_another_ledger_means_a_fresh_read(busy: Ledger, tmp_path) -> None:
+    before = busy.activity("model")
+    busy.raise_budget("model", epsilon=20.0, delta=1e-5, reason="approved")
+    busy.spend("model", 0.3, value=0)
+    again = busy.activity("model", previous=before)
+    assert again == busy.activity("model")  # every zCDP point re-read under the new totals
+    with open_ledger(f"sqlite:///{tmp_path / 'other.db'}") as other:
+        other.create_budget("model", 10.0, 1e-5, composition="zcdp")
+        other.spend("model", 0.3, value=0)
+        mixed = other.activity("model", previous=before)
+        assert mixed == other.activity("model")  # the previous head is not in this chain
