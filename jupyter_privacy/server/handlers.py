@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -12,6 +15,7 @@ from jupyter_core.utils import ensure_async
 from tornado import web
 
 from jupyter_privacy.core import templates
+from jupyter_privacy.core.config import LEDGER_ENV
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.validation import check_positive_int
 from jupyter_privacy.server import budget_actions, permissions
@@ -22,6 +26,7 @@ from jupyter_privacy.server.views import active_budget, budget_json, release_jso
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
 VERIFY_MAX_AGE_S = 30.0
+VERIFY_IN_PROCESS_MAX = 20_000  # entries; longer chains are checked in a child process
 EMPTY_REPORT = {
     "ok": True,
     "entries_checked": 0,
@@ -139,10 +144,34 @@ class VerifyHandler(PrivacyAPIHandler):
 
     async def _check(self) -> dict[str, Any]:
         state = self.privacy
-        report = (await self.off_loop(lambda: state.ledger().verify())).to_dict()
+        entries, _ = await self.off_loop(lambda: state.ledger().chain_head())
+        report = await self._check_elsewhere() if entries > VERIFY_IN_PROCESS_MAX else None
+        if report is None:
+            report = (await self.off_loop(lambda: state.ledger().verify())).to_dict()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         state.last_verify = (state.identity, report, time.monotonic(), now)
         return report
+
+    async def _check_elsewhere(self) -> dict[str, Any] | None:
+        """`jupyter privacy ledger verify --json` in a child process: hashing a long chain holds
+        the GIL for seconds, which would stall every other request of this server (kernels,
+        files). The URL goes through the environment, never the command line. None when the
+        child cannot answer (e.g. the ledger is unreadable): the caller checks in-process and
+        gets the typed error."""
+        env = {**os.environ, LEDGER_ENV: self.privacy.url}
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "jupyter_privacy.cli", "ledger", "verify", "--json", env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        out, _ = await child.communicate()
+        if child.returncode not in (0, 1):  # 1: tampering found, still a report
+            return None
+        try:
+            report = json.loads(out)
+        except ValueError:
+            return None
+        report.pop("ledger", None)
+        return report if isinstance(report, dict) and "ok" in report else None
 
 
 class StatusHandler(PrivacyAPIHandler):

@@ -198,3 +198,21 @@ async def test_a_replaced_ledger_file_is_reopened(
         fresh.create_budget("replacement", 1.0)
     data = await get_json(jp_fetch, "budgets")
     assert [b["name"] for b in data["budgets"]] == ["replacement"]
+
+
+async def test_long_chains_are_verified_in_a_child_process(
+    jp_fetch, seeded: Ledger, ledger_url: str, monkeypatch
+) -> None:
+    """Hashing a long chain in the server would hold the GIL for seconds; a child process does it
+    (here every chain counts as long) with the same answers."""
+    from jupyter_privacy.server import handlers
+
+    monkeypatch.setattr(handlers, "VERIFY_IN_PROCESS_MAX", 0)
+    report = await get_json(jp_fetch, "verify", force="1")
+    assert report["ok"] is True and report["entries_checked"] == 4 and "ledger" not in report
+    engine = sa.create_engine(ledger_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE jp_entries SET epsilon = 0.01 WHERE description = 'mean'")
+    engine.dispose()
+    report = await get_json(jp_fetch, "verify", force="1")
+    assert report["ok"] is False and report["tampered_entry_ids"]
