@@ -1,0 +1,55 @@
+"""Encrypted scoring, the public front door: `from jupyter_privacy.encrypted import EncryptedClient`.
+
+The data owner makes an `EncryptedClient` (it keeps the secret key), encrypts rows and sends them —
+with its public context only — to an `EncryptedScorer`, in process or behind the HTTP service
+(`jupyter privacy he serve`, reached with `ScoringServiceClient`, started from Python with
+`start_service`). TenSEAL (the `he` extra) and tornado load only when used.
+"""
+
+from __future__ import annotations
+
+from jupyter_privacy.core.encrypted import (
+    AccuracyCheck,
+    CkksParameters,
+    EncryptedBatch,
+    EncryptedClient,
+    EncryptedInferenceReport,
+    EncryptedModel,
+    EncryptedScorer,
+    EncryptedScores,
+    InsecureParametersError,
+    MalformedRequestError,
+    PackingCost,
+    PeakMemory,
+    SecretKeyError,
+    WrongContextError,
+    choose_parameters,
+    measure_scoring,
+    plaintext_seconds,
+)
+from jupyter_privacy.encrypted_server.client import ScoringServiceClient, ServiceError
+from jupyter_privacy.encrypted_server.process import RunningService, start_service
+
+__all__ = [
+    "AccuracyCheck",
+    "CkksParameters",
+    "EncryptedBatch",
+    "EncryptedClient",
+    "EncryptedInferenceReport",
+    "EncryptedModel",
+    "EncryptedScorer",
+    "EncryptedScores",
+    "InsecureParametersError",
+    "MalformedRequestError",
+    "PackingCost",
+    "PeakMemory",
+    "RunningService",
+    "ScoringServiceClient",
+    "SecretKeyError",
+    "ServiceError",
+    "WrongContextError",
+    "choose_parameters",
+    "measure_scoring",
+    "plaintext_seconds",
+    "start_service",
+]
