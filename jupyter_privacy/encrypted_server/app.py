@@ -129,15 +129,23 @@ class BodyHandler(BaseHandler):
             self._too_large()
 
     def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return  # refused already: tornado closes the connection after the 413
         self._size += len(chunk)
         if self._size > self.state.max_body_bytes:
-            self._too_large()
+            self._chunks = []
+            # Answer now instead of raising (an exception here would only reset the connection):
+            # finishing before the body is read makes tornado close the connection after it.
+            self.write_json({"error": "body_too_large", "message": self._too_large_message()}, 413)
+            return
         self._chunks.append(chunk)
 
+    def _too_large_message(self) -> str:
+        return (f"the request body is larger than this service's limit of "
+                f"{self.state.max_body_bytes} bytes; send fewer rows per request")  # fmt: skip
+
     def _too_large(self) -> NoReturn:
-        self._fail(413, "body_too_large",
-                   f"the request body is larger than this service's limit of "
-                   f"{self.state.max_body_bytes} bytes; send fewer rows per request")  # fmt: skip
+        self._fail(413, "body_too_large", self._too_large_message())
 
     def body(self) -> bytes:
         data = b"".join(self._chunks)
@@ -155,6 +163,8 @@ class ModelHandler(BaseHandler):
 @tornado.web.stream_request_body
 class ContextsHandler(BodyHandler):
     async def post(self) -> None:
+        if self._finished:  # refused while streaming (413)
+            return
         state = self.state
         scorer = await self.run_refusing(
             lambda data: EncryptedScorer(state.model, data, security_bits=state.security_bits),
@@ -167,6 +177,8 @@ class ContextsHandler(BodyHandler):
 @tornado.web.stream_request_body
 class ScoreHandler(BodyHandler):
     async def post(self) -> None:
+        if self._finished:  # refused while streaming (413)
+            return
         data = self.body()
         try:
             batch = EncryptedBatch.from_bytes(data)
