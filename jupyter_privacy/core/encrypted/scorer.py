@@ -108,15 +108,21 @@ class EncryptedScorer:
 
 def _score_columns(layers: tuple[DenseLayer, ...], columns: list[Any]) -> Any:
     """Column packing: each input is a ciphertext of one feature over many rows, so a dense layer
-    is weighted sums of ciphertexts (plain scalars times ciphertexts: no rotations)."""
+    is weighted sums of ciphertexts (plain scalars times ciphertexts: no rotations). A layer with
+    one output consumes its inputs in place, which saves a copy per feature."""
     inputs = columns
     for layer in layers:
+        consume = layer.weights.shape[1] == 1
         outputs = []
         for k in range(layer.weights.shape[1]):
-            total = inputs[0] * float(layer.weights[0, k])
-            for j in range(1, len(inputs)):
-                total += inputs[j] * float(layer.weights[j, k])
-            total += float(layer.bias[k])
+            terms = (
+                (vector.mul_(w) if consume else vector * w)
+                for vector, w in zip(inputs, map(float, layer.weights[:, k]), strict=True)
+            )
+            total = next(terms)
+            for term in terms:
+                total.add_(term)
+            total.add_(float(layer.bias[k]))
             if layer.activation is not None:
                 total = total.polyval(list(layer.activation))
             outputs.append(total)
