@@ -8,48 +8,15 @@ with its public context only — to an `EncryptedScorer`, in process or behind t
 
 from __future__ import annotations
 
-from jupyter_privacy.core.encrypted import (
-    AccuracyCheck,
-    CkksParameters,
-    EncryptedBatch,
-    EncryptedClient,
-    EncryptedInferenceReport,
-    EncryptedModel,
-    EncryptedScorer,
-    EncryptedScores,
-    InsecureParametersError,
-    MalformedRequestError,
-    PackingCost,
-    PeakMemory,
-    SecretKeyError,
-    WrongContextError,
-    choose_parameters,
-    measure_scoring,
-    plaintext_seconds,
-)
+from jupyter_privacy.core import encrypted as _core
+from jupyter_privacy.core.encrypted import *  # noqa: F403 - the core API, re-exported as is
 from jupyter_privacy.encrypted_server.client import ScoringServiceClient, ServiceError
 from jupyter_privacy.encrypted_server.process import RunningService, start_service
 
 __all__ = [
-    "AccuracyCheck",
-    "CkksParameters",
-    "EncryptedBatch",
-    "EncryptedClient",
-    "EncryptedInferenceReport",
-    "EncryptedModel",
-    "EncryptedScorer",
-    "EncryptedScores",
-    "InsecureParametersError",
-    "MalformedRequestError",
-    "PackingCost",
-    "PeakMemory",
+    *_core.__all__,
     "RunningService",
     "ScoringServiceClient",
-    "SecretKeyError",
     "ServiceError",
-    "WrongContextError",
-    "choose_parameters",
-    "measure_scoring",
-    "plaintext_seconds",
     "start_service",
 ]

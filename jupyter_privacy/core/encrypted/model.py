@@ -29,6 +29,14 @@ MODEL_FORMAT = "jupyter-privacy/he-model@1"
 FloatArray = npt.NDArray[np.float64]
 
 
+def save_json(path: str | Path, data: dict[str, Any]) -> Path:
+    """Write a JSON artifact (model, report), creating its folder; returns the path."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return target
+
+
 @dataclass(frozen=True)
 class DenseLayer:
     weights: FloatArray  # (inputs, outputs)
@@ -145,10 +153,7 @@ class EncryptedModel:
                 "layers": [layer.to_dict() for layer in self.layers], "notes": self.notes}  # fmt: skip
 
     def save(self, path: str | Path) -> Path:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
-        return target
+        return save_json(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: Any) -> EncryptedModel:

@@ -9,13 +9,12 @@ number of rows scored is a parameter the analyst chose, not a count read from th
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.encrypted.measure import AccuracyCheck, PackingCost
-from jupyter_privacy.core.encrypted.model import EncryptedModel
+from jupyter_privacy.core.encrypted.model import EncryptedModel, save_json
 from jupyter_privacy.core.encrypted.parameters import CkksParameters
 from jupyter_privacy.core.files import read_json_file
 
@@ -68,10 +67,7 @@ class EncryptedInferenceReport:
         }  # fmt: skip
 
     def save(self, path: str | Path) -> Path:
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        return target
+        return save_json(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EncryptedInferenceReport:
