@@ -81,14 +81,14 @@ def main() -> None:
                 results[packing].setdefault(phase, []).append(seconds)
             sizes[packing] = (batch.nbytes, scores.nbytes)
             errors[packing] = float(np.max(np.abs(values - model.plaintext_scores(data))))
-            peaks[packing] = max(peaks.get(packing, 0), peak.increase_bytes)
+            peaks.setdefault(packing, peak.increase_bytes)  # RSS growth on its first run
 
     print(f"{args.rows} rows × {args.features} features; {column_client.parameters.describe()}")
     print(f"plaintext scoring (numpy), {args.rows} rows: {plain * 1e3:.4f} ms "
           f"({plain / args.rows * 1e6:.3f} µs per row)\n")  # fmt: skip
     header = (f"{'packing':8} {'rows':>6} {'encrypt s':>10} {'score s':>9} {'decrypt s':>10} "
               f"{'score/1k s':>10} {'vs plain':>10} {'MiB up/1k':>10} {'MiB down/1k':>11} "
-              f"{'max err':>9} {'peak MiB':>9} {'runs':>5}")  # fmt: skip
+              f"{'max err':>9} {'+RSS MiB':>9} {'runs':>5}")  # fmt: skip
     print(header)
     for packing, measured_rows in (("column", args.rows), ("row", len(x_rows))):
         med = {phase: statistics.median(v) for phase, v in results[packing].items()}
@@ -120,6 +120,10 @@ def main() -> None:
                   f"(scoring {server:.4f} s, the rest is HTTP and (de)serialization of "
                   f"{batch.nbytes / 2**20:.1f} MiB); service peak RSS "
                   f"{(api.last_server_peak_bytes or 0) / 2**20:.0f} MiB")  # fmt: skip
+    from jupyter_privacy.core.encrypted.measure import rss_bytes
+
+    print(f"benchmark process RSS at the end: {rss_bytes() / 2**20:.0f} MiB; +RSS is the growth "
+          "during each packing's first run")  # fmt: skip
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
