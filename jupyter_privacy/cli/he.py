@@ -57,7 +57,8 @@ def _serve(args: argparse.Namespace) -> int:
     import sys
 
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.encrypted_server.serve import TOKEN_ENV, serve
+    from jupyter_privacy.encrypted_server import TOKEN_ENV
+    from jupyter_privacy.encrypted_server.serve import serve
 
     if args.token_file:
         try:

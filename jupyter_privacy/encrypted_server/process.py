@@ -19,8 +19,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
+from jupyter_privacy.encrypted_server import TOKEN_ENV
 from jupyter_privacy.encrypted_server.client import ScoringServiceClient, ServiceError
-from jupyter_privacy.encrypted_server.serve import TOKEN_ENV
 
 
 class RunningService:

@@ -20,14 +20,13 @@ from pathlib import Path
 
 from jupyter_privacy.core.encrypted import EncryptedModel
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.encrypted_server import TOKEN_ENV
 from jupyter_privacy.encrypted_server.app import (
     DEFAULT_MAX_BODY_BYTES,
     DEFAULT_MAX_CONTEXTS,
     ServiceState,
     make_app,
 )
-
-TOKEN_ENV = "JUPYTER_PRIVACY_HE_TOKEN"
 
 
 def is_loopback(host: str) -> bool:

@@ -99,3 +99,24 @@ def test_from_keras_turns_two_logits_into_one_score_and_refuses_relu() -> None:
                                 tf.keras.layers.Dense(2)])  # fmt: skip
     with pytest.raises(InvalidParameterError, match="cannot run on ciphertexts"):
         EncryptedModel.from_keras(relu)
+
+
+def test_the_front_door_is_light_and_a_missing_tenseal_names_the_extra() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import jupyter_privacy.encrypted as he\n"
+        "from jupyter_privacy.core.errors import PrivacyError\n"
+        "print(sorted(m for m in ('tenseal', 'tornado') if m in sys.modules))\n"
+        "sys.modules['tenseal'] = None  # as if the he extra were not installed\n"
+        "try:\n"
+        "    he.EncryptedClient.for_model(he.EncryptedModel.linear([1.0], 0.0))\n"
+        "except PrivacyError as error:\n"
+        "    print(type(error).__name__, error.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded, error = out.stdout.strip().splitlines()
+    assert loaded == "[]"
+    assert error.startswith("MissingExtraError") and 'pip install "jupyter-privacy[he]"' in error
