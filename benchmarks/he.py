@@ -120,10 +120,10 @@ def main() -> None:
                   f"(scoring {server:.4f} s, the rest is HTTP and (de)serialization of "
                   f"{batch.nbytes / 2**20:.1f} MiB); service peak RSS "
                   f"{(api.last_server_peak_bytes or 0) / 2**20:.0f} MiB")  # fmt: skip
-    from jupyter_privacy.core.encrypted.measure import rss_bytes
+    from jupyter_privacy.core.encrypted.measure import peak_rss_bytes
 
-    print(f"benchmark process RSS at the end: {rss_bytes() / 2**20:.0f} MiB; +RSS is the growth "
-          "during each packing's first run")  # fmt: skip
+    print(f"benchmark process peak RSS: {peak_rss_bytes() / 2**20:.0f} MiB (all of the above); "
+          "+RSS is the growth during each packing's first run")  # fmt: skip
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

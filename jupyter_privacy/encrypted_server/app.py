@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import json
-import resource
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from jupyter_privacy.core.encrypted import (
     EncryptedScorer,
     choose_parameters,
 )
+from jupyter_privacy.core.encrypted.measure import peak_rss_bytes
 from jupyter_privacy.core.encrypted.parameters import MIN_SECURITY_BITS
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 
@@ -201,19 +201,6 @@ class ScoreHandler(BodyHandler):
 def _timed_score(scorer: EncryptedScorer, batch: EncryptedBatch) -> tuple[Any, float]:
     scores = scorer.score(batch)
     return scores, float(scorer.last_server_seconds or 0.0)
-
-
-def peak_rss_bytes() -> int:
-    """This process's peak resident set size so far. Linux's VmHWM, not getrusage's ru_maxrss:
-    the latter survives exec, so a service started from a 1 GB kernel would report the kernel's."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # pragma: no cover
 
 
 def make_app(state: ServiceState) -> tornado.web.Application:

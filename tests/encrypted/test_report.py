@@ -136,3 +136,6 @@ def test_peak_memory_sees_native_allocations() -> None:
         block = np.ones(40 * 2**20 // 8)  # 40 MiB outside Python objects' small heap
         block += 1
     assert peak.increase_bytes >= 30 * 2**20 and peak.peak_bytes >= peak.start_bytes
+    from jupyter_privacy.core.encrypted.measure import peak_rss_bytes
+
+    assert peak_rss_bytes() >= peak.peak_bytes - 2**20  # the kernel's high-water mark saw it too

@@ -43,6 +43,21 @@ def rss_bytes() -> int:
             return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size so far. Linux's VmHWM, not getrusage's ru_maxrss:
+    the latter survives exec, so a service started from a 1 GB kernel would report the kernel's."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource  # not Linux: ru_maxrss (bytes on macOS)
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # pragma: no cover
+
+
 class PeakMemory:
     """`with PeakMemory() as peak: …` then `peak.increase_bytes` (above the RSS at entry) and
     `peak.peak_bytes` (the highest RSS seen)."""
