@@ -112,6 +112,30 @@ def pilot_model(features: int) -> Any:
     ])  # fmt: skip
 
 
+def pilot_linear_model(features: int) -> Any:
+    """A logistic regression as a Keras model (two softmax logits): what encrypted scoring can
+    evaluate at depth 1, trained with the same DP-SGD path as the MLP."""
+    import tensorflow as tf
+
+    return tf.keras.Sequential([tf.keras.Input((features,)), tf.keras.layers.Dense(2)])
+
+
+def training_record(result: Any, budget: str, **context: Any) -> dict[str, Any]:
+    """What `training.json` holds about a DP-SGD release, for the later steps (probe, card,
+    summary); `context` adds the step's own facts (label, features, seed)."""
+    release = result.release
+    details = release.details
+    return {
+        "budget": budget, "release_id": release.id, "replayed": release.replayed,
+        "epsilon": release.epsilon, "delta": release.delta,
+        **{key: details.get(key) for key in ("accountant", "conversion", "sampling",
+                                             "privacy_unit", "training_path", "hyper_parameters")},
+        "val_accuracy": (release.value or {}).get("val_accuracy"),
+        **context,
+        "statement": result.statement, "per_epoch": [r.to_dict() for r in result.records],
+    }  # fmt: skip
+
+
 def write_json(path: str | Path, data: Any) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from jupyter_privacy.core.encrypted.report import cost_table, section_lines
 from jupyter_privacy.core.reports import html
 
 if TYPE_CHECKING:
@@ -60,6 +61,10 @@ def card_markdown(card: ModelCard) -> str:
     out.append(
         html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
     )
+    if card.encrypted_inference:
+        out += ["## Encrypted inference", ""]
+        out += [part for line in section_lines(card.encrypted_inference) for part in (line, "")]
+        out.append(html.markdown_table(*cost_table(card.encrypted_inference)))
     if card.gates:
         out += ["## Gates", "", *[f"- {g.line()}" for g in card.gates], ""]
     if card.threat_model:
@@ -98,6 +103,10 @@ def card_html(card: ModelCard) -> str:
         if card.probes
         else html.paragraph("Not probed.")
     )
+    if card.encrypted_inference:
+        body += [html.heading("Encrypted inference"),
+                 *[html.paragraph(line) for line in section_lines(card.encrypted_inference)],
+                 html.table(*cost_table(card.encrypted_inference))]  # fmt: skip
     if card.gates:
         body.append(html.heading("Gates"))
         body += [html.paragraph(g.line(), "pass" if g.passed else "fail") for g in card.gates]

@@ -75,6 +75,7 @@ class ModelCard:
     threat_model: dict[str, Any] | None = None
     compliance: dict[str, Any] | None = None
     changelog: list[dict[str, Any]] = field(default_factory=list)
+    encrypted_inference: dict[str, Any] | None = None  # core.encrypted report's card_section()
     generated_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
@@ -110,7 +111,8 @@ class ModelCard:
             "threat_model": self.threat_model, "compliance": compliance,
             "privacy_changelog": self.changelog,
             "sign_off": self.meta.get("sign_off", DEFAULT_SIGN_OFF),
-        }  # fmt: skip
+        } | ({"encrypted_inference": self.encrypted_inference}
+             if self.encrypted_inference is not None else {})  # fmt: skip
 
     def statement(self) -> str:
         g = self.guarantee
@@ -239,6 +241,7 @@ def build_card(
     probes: list[ProbeReport] | None = None,
     threat_model: Any = None,
     checklist_status: dict[str, Any] | None = None,
+    encrypted_inference: dict[str, Any] | None = None,
 ) -> ModelCard:
     """Assemble a card: the guarantee from a ledger budget (or stated), probes, gates, changelog."""
     from jupyter_privacy.core.reports.gates import collect_gates
@@ -270,7 +273,7 @@ def build_card(
     return ModelCard(
         meta=meta, guarantee=guarantee, budget=document, probes=reports, gates=gates,
         threat_model=threat_model.summary() if threat_model is not None else None,
-        compliance=checklist_status, changelog=changelog,
+        compliance=checklist_status, changelog=changelog, encrypted_inference=encrypted_inference,
     )  # fmt: skip
 
 
