@@ -14,8 +14,8 @@ from jupyter_privacy.core.federated import (
     plan_federated,
     recorded_epsilon,
 )
-from jupyter_privacy.core.federated.settings import RunSettings
 from jupyter_privacy.core.federated.clients import LocalTraining
+from jupyter_privacy.core.federated.settings import RunSettings
 
 
 def direct_epsilon(sigma: float, rounds: int, delta: float, accountant: str) -> float:
@@ -36,7 +36,10 @@ def test_epsilon_is_rounds_gaussians_at_half_the_noise_multiplier(sigma, rounds,
     assert plan.planned.epsilon == pytest.approx(direct_epsilon(sigma, rounds, 1e-5, accountant),
                                                  rel=1e-3)  # fmt: skip
     assert plan.planned.compositions == rounds and plan.planned.privacy_unit == PRIVACY_UNIT
-    assert plan.sensitivity == 2.0 and plan.hyper_parameters()["effective_noise_multiplier"] == sigma / 2
+    assert (
+        plan.sensitivity == 2.0
+        and plan.hyper_parameters()["effective_noise_multiplier"] == sigma / 2
+    )
 
 
 def test_epsilon_grows_each_round_and_ends_at_the_planned_value() -> None:

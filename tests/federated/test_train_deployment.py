@@ -50,7 +50,7 @@ def test_a_federation_that_cannot_start_is_stopped_and_cleaned_up() -> None:
     training = LocalTraining(tiny_model().to_json(), "sparse_categorical_crossentropy", True, 1,
                              8, 0.1)  # fmt: skip
     settings = RunSettings.from_plan(plan, training, round_timeout=0.1)
-    with pytest.raises(FederatedRunError, match="did not start in time|stopped"):
+    with pytest.raises(FederatedRunError, match=r"did not start in time|stopped"):
         deploy_locally(settings, [np.zeros((4, 2)), np.zeros(2)],
                        check_client_datasets(make_clients(2)), lambda *_: None,
                        startup_seconds=0.2)  # fmt: skip

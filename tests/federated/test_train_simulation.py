@@ -62,7 +62,7 @@ def test_three_clients_central_dp_records_one_replayable_release(
     assert [r.epsilon for r in again.records] == [r.epsilon for r in seen]
     assert ledger.budget(federation_budget).release_count == 1
     assert all(np.array_equal(a, b) for a, b in zip(again.model.get_weights(),
-                                                    result.model.get_weights()))  # fmt: skip
+                                                    result.model.get_weights(), strict=True))  # fmt: skip
 
     out, err = capfd.readouterr()
     texts = [out, err, json.dumps(ledger.export(), default=str),
