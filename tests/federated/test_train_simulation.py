@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from jupyter_privacy.core.errors import BudgetExceededError
-from jupyter_privacy.core.training import TrainingProgress
+from jupyter_privacy.core.training import TrainingProgress, verify_stored_models
 from jupyter_privacy.core.training.replay import file_sha256, weights_path
 
 from .conftest import SENTINEL, make_clients, tiny_model
@@ -56,6 +56,10 @@ def test_three_clients_central_dp_records_one_replayable_release(
                    for i, w in enumerate(result.model.get_weights()))  # fmt: skip
     assert ledger.budget(federation_budget).epsilon_spent == pytest.approx(release.epsilon)
     assert ledger.verify().ok
+    audit = verify_stored_models(ledger, tmp_path / "models")
+    assert [(c.release_id, c.weights, c.history) for c in audit.checks] == [
+        (release.id, "ok", "ok")
+    ]
 
     again = train_federated(tiny_model, clients, **options)  # same training: replayed
     assert again.release.replayed and again.release.id == release.id
