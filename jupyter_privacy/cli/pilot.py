@@ -40,12 +40,14 @@ def _run(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.templates import list_templates
     from jupyter_privacy.pilot import merge_parameters, parse_cli_parameters, run_pilot
     from jupyter_privacy.pilot.parameters import load_parameter_file
-    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track
+    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track, track_parameters
 
     track = args.track or (None if args.templates else DEFAULT_TRACK)
     templates = templates_for_track(list_templates(args.templates), track)
     from_file = load_parameter_file(args.parameters_file) if args.parameters_file else {}
-    chosen = merge_parameters(templates, from_file, parse_cli_parameters(args.parameter))
+    chosen = merge_parameters(
+        templates, track_parameters(track), from_file, parse_cli_parameters(args.parameter)
+    )
     ledger_url = resolve_ledger_url(args.ledger)
     result = run_pilot(
         args.out, chosen, ledger_url=ledger_url, templates=templates,

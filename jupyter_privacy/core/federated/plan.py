@@ -57,8 +57,9 @@ TRUST = {
     ),
 }
 MECHANISMS = {
-    "central": "DP-FedAvg, central DP (Flower DifferentialPrivacyServerSideFixedClipping)",
-    "local": "DP-FedAvg, local DP (Flower LocalDpMod on every client)",
+    "central": "DP-FedAvg, central DP: the trusted server clips and noises the average (Flower "
+    "DifferentialPrivacyServerSideFixedClipping)",
+    "local": "DP-FedAvg, local DP: every client clips and noises its own update (Flower LocalDpMod)",
 }
 #: Sampling labels recorded with every round (short: widgets print "<label> sampling").
 ALL_CLIENTS, FIXED_SIZE = "all-clients", "fixed-size"
