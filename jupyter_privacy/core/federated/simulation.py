@@ -27,14 +27,15 @@ class FederatedRunError(PrivacyError):
     code = "federated_run_failed"
 
 
-def backend_config(cpus: int | None) -> dict[str, Any]:
+def backend_config(cpus: int | None, verbose: bool = False) -> dict[str, Any]:
     cpus = cpus or min(2, os.cpu_count() or 1)
     return {
         "client_resources": {"num_cpus": 1, "num_gpus": 0},
         "init_args": {
             "address": "local", "num_cpus": cpus, "include_dashboard": False,
-            "object_store_memory": OBJECT_STORE_BYTES, "log_to_driver": False,
-            "logging_level": logging.ERROR, "_node_ip_address": "127.0.0.1",
+            "object_store_memory": OBJECT_STORE_BYTES, "log_to_driver": verbose,
+            "logging_level": logging.INFO if verbose else logging.ERROR,
+            "_node_ip_address": "127.0.0.1",
         },
     }  # fmt: skip
 
@@ -81,7 +82,7 @@ def simulate(
         try:
             run_simulation(
                 server_app=server, client_app=client, num_supernodes=len(clients),
-                backend_config=backend_config(cpus),
+                backend_config=backend_config(cpus, verbose),
             )  # fmt: skip
         except RuntimeError as error:
             if failures:
