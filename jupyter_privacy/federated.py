@@ -4,28 +4,7 @@ The public front door of `jupyter_privacy.core.federated` (needs the `federated`
 when a training runs; planning works without them). See docs/federated.md.
 """
 
-from jupyter_privacy.core.federated import (
-    ENGINES,
-    MODES,
-    PRIVACY_UNIT,
-    TRUST,
-    FederatedPlan,
-    FederatedResult,
-    FederatedRunError,
-    plan_federated,
-    recorded_epsilon,
-    train_federated,
-)
+from jupyter_privacy.core import federated as _core
+from jupyter_privacy.core.federated import *  # noqa: F403
 
-__all__ = [
-    "ENGINES",
-    "MODES",
-    "PRIVACY_UNIT",
-    "TRUST",
-    "FederatedPlan",
-    "FederatedResult",
-    "FederatedRunError",
-    "plan_federated",
-    "recorded_epsilon",
-    "train_federated",
-]
+__all__ = list(_core.__all__)
