@@ -45,9 +45,8 @@ def _run(args: argparse.Namespace) -> int:
     track = args.track or (None if args.templates else DEFAULT_TRACK)
     templates = templates_for_track(list_templates(args.templates), track)
     from_file = load_parameter_file(args.parameters_file) if args.parameters_file else {}
-    chosen = merge_parameters(
-        templates, track_parameters(track), from_file, parse_cli_parameters(args.parameter)
-    )
+    chosen = merge_parameters(templates, track_parameters(track), from_file,
+                              parse_cli_parameters(args.parameter))  # fmt: skip
     ledger_url = resolve_ledger_url(args.ledger)
     result = run_pilot(
         args.out, chosen, ledger_url=ledger_url, templates=templates,

@@ -27,10 +27,10 @@ TRACKS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
 }
 
-#: Parameters a track sets for its steps unless the user gives them (-f and -p win). The federated
-#: track: steps 4-6 test and publish the federated model; its utility is reported against the
-#: threat model's bar but does not fail the pilot, because a handful of clients protected at the
-#: client level leave little signal (docs/federated.md); pass -p require_utility true to gate it.
+#: track name → parameter defaults the track's steps share (user values from -f and -p win).
+#: federated: steps 04–06 test and publish the federated model; its utility is reported against
+#: the threat model's bar but does not fail the pilot, because a handful of clients protected at
+#: the client level leave little signal (docs/federated.md): -p require_utility true gates it.
 TRACK_PARAMETERS: dict[str, dict[str, Any]] = {
     "federated": {"pilot_kind": "federated", "require_utility": False},
 }
@@ -41,7 +41,8 @@ def track_names() -> list[str]:
 
 
 def track_parameters(track: str | None) -> dict[str, Any]:
-    """The defaults a track gives its steps ({} for none or an unknown track)."""
+    """Defaults a track sets for its steps, e.g. the federated track's steps 04–06 work on its
+    model."""
     return dict(TRACK_PARAMETERS.get(track or "", {}))
 
 

@@ -36,7 +36,7 @@ def _pilot(out: Path, env: dict[str, str], *extra: str) -> subprocess.CompletedP
 
 def test_templates_ship_with_parameters_cells() -> None:
     templates = list_templates()
-    assert [t.name for t in templates] == [*EXPECTED, "07_federated_pilot"]
+    assert [t.name for t in templates][: len(EXPECTED)] == EXPECTED  # other tracks' steps follow
     for template in templates:
         assert template.has_parameters_cell
         names = {p.name for p in template.parameters}
