@@ -165,6 +165,11 @@ class FederatedPlan:
             if self.mode == "central"
             else f"noise of standard deviation {self.noise_stddev:.4g} on each client's update"
         )
+        per_client = (
+            " for each client's own update (what the server learns from it)"
+            if self.mode == "local"
+            else ""
+        )
         paragraphs = [
             f"Federated averaging over {self.clients} clients for {self.rounds} round(s), "
             f"{subset}; each client trains {self.local_epochs} local epoch(s) and its model update "
@@ -175,9 +180,9 @@ class FederatedPlan:
             f"{self.sensitivity:g} (twice the clipping norm), so each round is a Gaussian "
             f"mechanism with effective noise multiplier {self.noise_multiplier / 2:.4g}.",
             f"ε = {self.planned.epsilon:.4g} at δ = {self.delta:g} after {self.rounds} round(s) "
-            f"({self.planned.accountant}: {self.planned.conversion}). "
-            + SAMPLING_NOTES[self.sampling].capitalize()
-            + ".",
+            f"({self.planned.accountant}: {self.planned.conversion}); one round alone costs "
+            f"ε = {self.epsilon_after(1).epsilon:.4g}{per_client}, and rounds compose by the "
+            "accountant (less than their sum). " + SAMPLING_NOTES[self.sampling].capitalize() + ".",
             "What is not protected: the number of clients and which clients took part, the model "
             "architecture and the training settings (all public). The held-out validation data "
             "the accuracy is measured on are not covered by this guarantee.",
