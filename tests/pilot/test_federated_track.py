@@ -42,6 +42,7 @@ def _pilot(out: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 @pytest.mark.federated
 @pytest.mark.tf
 def test_federated_track_passes_end_to_end_and_replays(tmp_path: Path) -> None:
+    pytest.importorskip("flwr")
     env = {**os.environ, "JUPYTER_PRIVACY_LEDGER": f"sqlite:///{tmp_path / 'ledger.db'}"}
     done = _pilot(tmp_path / "out", env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
