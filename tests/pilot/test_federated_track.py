@@ -74,3 +74,28 @@ def test_federated_track_passes_end_to_end_and_replays(tmp_path: Path) -> None:
         after = ledger.budget("pilot-federated")
     assert (after.epsilon_spent, after.release_count) == (before.epsilon_spent, 1)
     assert json.loads((tmp_path / "again" / "training.json").read_text())["replayed"] is True
+
+
+def test_clients_are_split_along_a_public_column_only() -> None:
+    import numpy as np
+
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.pilot.federated import client_rows
+    from jupyter_privacy.pilot.steps import pilot_dataset
+
+    dataset = pilot_dataset()
+    rows = np.arange(len(dataset.frame))
+    groups = {"east": ["northeast"], "rest": ["midwest", "south", "west"]}
+    clients = client_rows(dataset, rows, "region", groups)
+    assert list(clients) == ["east", "rest"]
+    assert sorted(np.concatenate(list(clients.values()))) == list(rows)  # each row once
+    bad = [
+        ("wage", groups, "no public keys"),
+        ("region", {"only": ["northeast", "midwest", "south", "west"]}, "at least two"),
+        ("region", {**groups, "also": ["west"]}, "given to both"),
+        ("region", {"east": ["northeast"], "rest": ["midwest", "south"]}, "no client holds"),
+        ("region", {"east": ["atlantis"], "rest": ["midwest"]}, "not a public value"),
+    ]
+    for column, chosen, message in bad:
+        with pytest.raises(InvalidParameterError, match=message):
+            client_rows(dataset, rows, column, chosen)
