@@ -34,11 +34,14 @@ def epoch_data(records: TrainingProgress | Iterable[EpochRecord]) -> pd.DataFram
     return pd.DataFrame(rows, columns=EPOCH_COLUMNS)
 
 
-def training_chart(records: TrainingProgress | Iterable[EpochRecord]) -> alt.VConcatChart:
-    """Two panels sharing the epoch axis: ε spent so far, and accuracy."""
+def training_chart(
+    records: TrainingProgress | Iterable[EpochRecord], unit: str = "epoch"
+) -> alt.VConcatChart:
+    """Two panels sharing the epoch axis: ε spent so far, and accuracy. `unit="round"` labels the
+    axis for federated training, whose records count rounds."""
     data = epoch_data(records)
     base = alt.Chart(data).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("epoch:Q", title=unit, axis=alt.Axis(tickMinStep=1)),
         tooltip=["epoch:Q", "metric:N", alt.Tooltip("value:Q", format=".4g"), "accountant:N",
                  "sampling:N", alt.Tooltip("delta:Q", format=".1e")],
     )  # fmt: skip
@@ -57,7 +60,8 @@ def training_chart(records: TrainingProgress | Iterable[EpochRecord]) -> alt.VCo
         )
         .properties(width=420, height=160)
     )
-    return alt.vconcat(epsilon, accuracy).properties(title="DP-SGD: ε and accuracy per epoch")
+    kind = "DP federated averaging" if unit == "round" else "DP-SGD"
+    return alt.vconcat(epsilon, accuracy).properties(title=f"{kind}: ε and accuracy per {unit}")
 
 
 def sweep_data(results: Iterable[TrainingResult]) -> pd.DataFrame:

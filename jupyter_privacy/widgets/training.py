@@ -36,13 +36,15 @@ _PLAN_OPTIONS = ("batch_size", "epochs", "clip_norm", "learning_rate", "delta", 
 
 
 class TrainingMonitor(widgets.VBox):
-    """Pass `progress=monitor.progress` to `train_dp_sgd`; the chart redraws after every epoch."""
+    """Pass `progress=monitor.progress` to `train_dp_sgd`; the chart redraws after every epoch.
+    For `train_federated`, `TrainingMonitor(unit="round")`: its records count rounds."""
 
-    def __init__(self, progress: TrainingProgress | None = None) -> None:
+    def __init__(self, progress: TrainingProgress | None = None, unit: str = "epoch") -> None:
         self.progress = progress if progress is not None else TrainingProgress()
-        self.status = widgets.HTML("waiting for the first epoch…")
+        self.unit = unit
+        self.status = widgets.HTML(f"waiting for the first {html.escape(unit)}…")
         self.status.add_class("jp-PrivacyTraining-status")
-        self.chart = live_chart(training_chart(self.progress))
+        self.chart = live_chart(training_chart(self.progress, unit))
         self.progress.on_epoch(self._on_epoch)
         super().__init__([self.status, self.chart])
         self.add_class("jp-PrivacyTraining")
@@ -57,10 +59,10 @@ class TrainingMonitor(widgets.VBox):
                     if record.val_accuracy is not None else "")  # fmt: skip
         replayed = " (replayed from the ledger, nothing spent)" if record.replayed else ""
         self.status.value = html.escape(
-            f"epoch {record.epoch}/{record.epochs}{replayed}: ε {record.epsilon:.3g} so far "
+            f"{self.unit} {record.epoch}/{record.epochs}{replayed}: ε {record.epsilon:.3g} so far "
             f"({record.accountant}, {record.sampling} sampling, δ {record.delta:g}){accuracy}"
         )
-        self.chart.chart = training_chart(self.progress)
+        self.chart.chart = training_chart(self.progress, self.unit)
 
 
 class NoiseSweep(widgets.VBox):
