@@ -155,9 +155,11 @@ def tradeoff_curve(
     if not isinstance(table, PrivateTable):
         raise InvalidParameterError(f"a trade-off needs a PrivateTable, got {type(table).__name__}")
     spec = parse_sql(query).spec
-    reference = table.preview(spec, REFERENCE_EPSILON, delta=check_delta(delta), alpha=alpha)
-    rows = None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
-    return TradeoffCurve(reference=reference, bounds=dict(table.bounds), expected_rows=rows)
+    reference = table.preview(spec, REFERENCE_EPSILON, delta=check_delta(delta), alpha=alpha,
+                              expected_rows=expected_rows)  # fmt: skip
+    # the rows given, else the table's declared count (ungrouped): the preview resolves both
+    return TradeoffCurve(reference=reference, bounds=dict(table.bounds),
+                         expected_rows=reference.expected_rows)  # fmt: skip
 
 
 def epsilon_grid(low: float, high: float, points: int = CURVE_POINTS) -> list[float]:
