@@ -41,8 +41,7 @@ def list_parameter(value: Any, name: str) -> list[str]:
         items = _yaml_value(text, name) if text.startswith("[") else text.split(",")
     if not isinstance(items, (list, tuple)):
         raise InvalidParameterError(
-            f"{name} must be a list, e.g. -p {name} eu,uk or -y '{name}: [eu, uk]'; "
-            f"got {value!r}",
+            f"{name} must be a list, e.g. -p {name} eu,uk or -y '{name}: [eu, uk]'; got {value!r}",
             parameter=name,
         )
     return [str(item).strip() for item in items if str(item).strip()]

@@ -48,7 +48,10 @@ def pilot_dataset(
     """
     from jupyter_privacy.core.queries import ExampleDataset, load_example
 
-    public_bounds, public_keys = mapping_parameter(bounds, "bounds"), mapping_parameter(keys, "keys")
+    public_bounds, public_keys = (
+        mapping_parameter(bounds, "bounds"),
+        mapping_parameter(keys, "keys"),
+    )
     if not data_path:
         return load_example(DEFAULT_EXAMPLE)
     if not public_bounds:
