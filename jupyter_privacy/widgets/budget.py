@@ -42,6 +42,9 @@ class BudgetPanel(widgets.VBox):
         self.new_unit = widgets.Text(value="one person", description="unit")
         self.create_button = widgets.Button(description="Create budget", icon="plus")
         self.message = widgets.HTML()
+        for widget, name in ((self.new_name, "name"), (self.create_button, "create"),
+                             (self.message, "message"), (self.figures, "figures")):  # fmt: skip
+            widget.add_class(f"jp-PrivacyBudgetPanel-{name}")
         self.picker.observe(lambda _change: self.refresh(), names="value")
         for field in (self.new_name, self.new_epsilon, self.new_delta):
             field.observe(lambda _change: self._validate(), names="value")
