@@ -1,4 +1,5 @@
-"""`jupyter privacy pilot run|templates`: the one-week pilot, unattended, with gates (exit 1 on a fail)."""
+"""`jupyter privacy pilot run|templates|ci`: the one-week pilot, unattended, with gates (exit 1 on a
+fail), and a CI workflow that runs it."""
 
 from __future__ import annotations
 
@@ -28,6 +29,30 @@ def register(sub: Any) -> None:
     run.add_argument("--kernel", default=None, help="Jupyter kernel name (default: the notebook's)")
     add_common(run)
     run.set_defaults(handler=_run)
+
+    ci = verbs.add_parser(
+        "ci", help="write a CI workflow that runs the pilot and fails on a gate",
+        description="Write a ready workflow: set up Python, install the kit, run the pilot with "
+        "these parameters, upload build/pilot/ as an artifact, fail the job on a gate.",
+    )  # fmt: skip
+    ci.add_argument("--provider", required=True, choices=["github", "gitlab"])
+    ci.add_argument("--output", metavar="FILE", help="where to write it (default: "
+                    ".github/workflows/privacy-pilot.yml or .gitlab/privacy-pilot.yml)")  # fmt: skip
+    ci.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+        help="a template parameter for the CI run (value read as YAML, as in pilot run)",
+    )  # fmt: skip
+    ci.add_argument("-f", "--parameters-file", metavar="YAML",
+                    help="a parameters file in the repository, passed to the run")  # fmt: skip
+    ci.add_argument("--templates", metavar="DIR", help="the team's templates folder (repository)")
+    ci.add_argument("--track", metavar="NAME", default=None, help="which pilot track to run")
+    ci.add_argument("--python", default="3.11", help="Python version of the job (default 3.11)")
+    ci.add_argument("--install", default="", metavar="SPEC",
+                    help="pip requirement for the kit (default: this version with [tf])")  # fmt: skip
+    ci.add_argument("--ledger-secret", metavar="NAME",
+                    help="CI secret holding the team's ledger URL (default: a fresh ledger)")  # fmt: skip
+    ci.add_argument("--force", action="store_true", help="replace an existing file")
+    ci.set_defaults(handler=_ci, json=False)
 
     templates = verbs.add_parser("templates", help="list the templates and their parameters")
     templates.add_argument("--templates", metavar="DIR", help="another templates folder")
@@ -63,6 +88,31 @@ def _run(args: argparse.Namespace) -> int:
         if result.failure:
             print(f"stopped: {result.failure}")
     return 0 if result.passed else 1
+
+
+def _ci(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.templates import list_templates
+    from jupyter_privacy.pilot import merge_parameters, parse_cli_parameters
+    from jupyter_privacy.pilot.ci import CiSettings, write_workflow
+    from jupyter_privacy.pilot.parameters import load_parameter_file
+    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track
+
+    track = args.track or (None if args.templates else DEFAULT_TRACK)
+    templates = templates_for_track(list_templates(args.templates), track)
+    given = parse_cli_parameters(args.parameter)
+    from_file = load_parameter_file(args.parameters_file) if args.parameters_file else {}
+    merge_parameters(templates, from_file, given)  # a typo fails now, not in CI
+    settings = CiSettings(
+        parameters=given, parameters_file=args.parameters_file, track=args.track,
+        templates=args.templates, python=args.python, install=args.install,
+        ledger_secret=args.ledger_secret,
+    )  # fmt: skip
+    written = write_workflow(args.provider, settings, args.output, force=args.force)
+    print(f"wrote {written}: runs `jupyter privacy pilot run` on every push and pull request, "
+          "uploads build/pilot/ and fails the job on a gate")  # fmt: skip
+    if args.provider == "gitlab":
+        print(f"add to .gitlab-ci.yml:\ninclude:\n  - local: {written}")
+    return 0
 
 
 def _templates(args: argparse.Namespace) -> int:
