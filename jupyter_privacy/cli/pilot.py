@@ -56,6 +56,11 @@ def register(sub: Any) -> None:
 
     templates = verbs.add_parser("templates", help="list the templates and their parameters")
     templates.add_argument("--templates", metavar="DIR", help="another templates folder")
+    templates.add_argument(
+        "--copy", metavar="DIR",
+        help="copy the track's notebooks into DIR (e.g. to run them with pytest --nbmake)",
+    )  # fmt: skip
+    templates.add_argument("--track", metavar="NAME", default=None, help="with --copy: which track")
     add_common(templates)
     templates.set_defaults(handler=_templates)
 
@@ -118,6 +123,8 @@ def _ci(args: argparse.Namespace) -> int:
 def _templates(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.templates import list_templates
 
+    if args.copy:
+        return _copy_templates(args)
     templates = list_templates(args.templates)
     if args.json:
         print_json({"templates": [t.to_dict() for t in templates]})
@@ -135,4 +142,31 @@ def _templates(args: argparse.Namespace) -> int:
     for name, (steps, description) in sorted(TRACKS.items()):
         default = " (default)" if name == DEFAULT_TRACK else ""
         print(f"    {name}{default}: steps {', '.join(steps)} — {description}")
+    return 0
+
+
+def _copy_templates(args: argparse.Namespace) -> int:
+    """The track's notebooks into a folder, none overwritten: a team's copy to run with nbmake."""
+    import shutil
+    from pathlib import Path
+
+    from jupyter_privacy.core.errors import InvalidParameterError
+    from jupyter_privacy.core.templates import list_templates, templates_dir
+    from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track
+
+    track = args.track or (None if args.templates else DEFAULT_TRACK)
+    chosen = templates_for_track(list_templates(args.templates), track)
+    target = Path(args.copy)
+    existing = [t.filename for t in chosen if (target / t.filename).exists()]
+    if existing:
+        raise InvalidParameterError(
+            f"{target} already has {', '.join(existing)}; copy into an empty folder"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for template in chosen:
+        shutil.copyfile(
+            templates_dir(args.templates) / template.filename, target / template.filename
+        )
+    print(f"copied {len(chosen)} notebooks into {target}; run them in order (they share a ledger "
+          f"and files; no -n):\n  pytest --nbmake {target}")  # fmt: skip
     return 0
