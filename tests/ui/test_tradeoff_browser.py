@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.server.testing import LabServer, screenshot
 from jupyter_privacy.widgets.testing import (
+    CHART_SVG,
     LINE,
     MARKER,
     READ_LATENCY,
@@ -70,6 +71,11 @@ def test_dragging_moves_marker_and_line_in_the_browser_and_release_spends_once(p
     assert answers == [slider.input_value()]  # one kernel call, when the slider was let go
     assert spent_on_pilot(lab) == spent_before  # exploring spends nothing
     screenshot(page, "tradeoff-explorer-after-drag")
+    colors = page.locator(CHART_SVG).evaluate(
+        "svg => [getComputedStyle(svg).color, getComputedStyle(svg.closest('.jp-OutputArea')).color,"
+        " svg.querySelector('text').getAttribute('fill')]"
+    )
+    assert colors[0] == colors[1] and colors[2] == "currentColor"  # the theme's text colour
 
     slider.focus()
     page.keyboard.press("ArrowLeft")  # keys move it too (Lab's shortcuts are suppressed there)
