@@ -53,6 +53,8 @@ def register(sub: Any) -> None:
     query.add_argument(
         "--preview", action="store_true", help="noise and accuracy only; spend nothing"
     )
+    query.add_argument("--rows", type=positive_int_arg, default=None, metavar="N",
+                       help="with --preview: public row count (per group) a mean's ± is planned for")  # fmt: skip
     query.add_argument("--fresh", action="store_true", help="draw again even if already released")
     add_common(query)
     query.set_defaults(handler=_query)
@@ -93,6 +95,9 @@ def _query(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.queries import PrivateTable, parse_sql
 
     spec = parse_sql(args.sql).spec
+    if args.rows is not None and not args.preview:
+        raise InvalidParameterError("--rows plans a --preview's ±; a release's interval comes "
+                                    "from its own noisy count")  # fmt: skip
     keys = {c: v.split(",") for c, v in _pairs(args.keys, "--keys").items()}
     with open_ledger(args.ledger) as ledger:
         table = PrivateTable(
@@ -103,7 +108,7 @@ def _query(args: argparse.Namespace) -> int:
         try:
             if args.preview:
                 result: Any = table.preview(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
-                                            split=args.split)  # fmt: skip
+                                            split=args.split, expected_rows=args.rows)  # fmt: skip
             else:
                 result = table.release(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
                                        fresh=args.fresh, origin="cli", split=args.split)  # fmt: skip

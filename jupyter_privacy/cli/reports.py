@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -142,7 +143,7 @@ def _register_checklist(sub: Any) -> None:
     checklist.add_argument("--market", action="append", default=[], metavar="CODE",
                            help="market code, repeatable (eu, uk, us, ca, br, in, sg, jp, cn, kr)")  # fmt: skip
     checklist.add_argument("--use-case", action="append", default=[], metavar="USE",
-                           help=f"repeatable: {', '.join(USE_CASES)}")  # fmt: skip
+                           help=f"repeatable (default: all): {', '.join(USE_CASES)}")  # fmt: skip
     checklist.add_argument("--answers", metavar="FILE",
                            help="YAML mapping item ids to done, n/a or open")  # fmt: skip
     checklist.add_argument("--format", choices=["md", "html"], default="md")
@@ -164,7 +165,11 @@ def _checklist(args: argparse.Namespace) -> int:
             print("use cases:", *[f"  {u}  {d}" for u, d in data["use_cases"].items()], sep="\n")
         return 0
     answers = compliance.load_answers(args.answers) if args.answers else None
-    checklist = compliance.build_checklist(args.market, args.use_case, answers)
+    use_cases = args.use_case or list(compliance.USE_CASES)
+    if not args.use_case and args.market:  # every use case: the whole checklist of the markets
+        print(f"no --use-case: the checklist for every use case ({', '.join(use_cases)}); "
+              "narrow it with --use-case USE", file=sys.stderr)  # fmt: skip
+    checklist = compliance.build_checklist(args.market, use_cases, answers)
     if args.json:
         text = json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False) + "\n"
     else:

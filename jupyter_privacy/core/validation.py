@@ -91,3 +91,16 @@ def check_budget_name(value: Any) -> str:
             parameter="name",
         )
     return name
+
+
+def budget_create_hint(name: str) -> str:
+    """The command that creates budget `name`, or, when `name` would be refused, what a name
+    must look like: an error never suggests a command that fails."""
+    try:
+        valid = check_budget_name(name)
+    except InvalidParameterError:
+        return (
+            "budget names use 1-128 letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit; create one with jupyter privacy budget create NAME --epsilon <total>"
+        )
+    return f"create it with jupyter privacy budget create {valid} --epsilon <total>"

@@ -1,7 +1,10 @@
 """Pilot parameters from `-p NAME VALUE` and `-f params.yaml`, checked against what the templates take.
 
 Values given with -p are read as YAML scalars (papermill's convention): `-p epsilon 0.5` is a float,
-`-p markets "[eu, uk]"` a list, `-p kind analytics` a string.
+`-p markets "[eu, uk]"` a list, `-p kind analytics` a string. Plain papermill passes `-p` values as
+strings, so templates read their list and mapping parameters through `list_parameter` and
+`mapping_parameter`: `-p markets eu,uk`, `-p markets "[eu, uk]"` and `-y 'markets: [eu, uk]'` all
+give ["eu", "uk"].
 """
 
 from __future__ import annotations
@@ -28,6 +31,44 @@ def parse_cli_parameters(pairs: Sequence[Sequence[str]]) -> dict[str, Any]:
         except yaml.YAMLError:
             values[name] = text
     return values
+
+
+def list_parameter(value: Any, name: str) -> list[str]:
+    """A list parameter given as a list, a comma-separated string (`eu,uk`) or a YAML list string."""
+    items: Any = value
+    if isinstance(value, str):
+        text = value.strip()
+        items = _yaml_value(text, name) if text.startswith("[") else text.split(",")
+    if not isinstance(items, (list, tuple)):
+        raise InvalidParameterError(
+            f"{name} must be a list, e.g. -p {name} eu,uk or -y '{name}: [eu, uk]'; got {value!r}",
+            parameter=name,
+        )
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def mapping_parameter(value: Any, name: str) -> dict[str, Any]:
+    """A mapping parameter given as a mapping or a YAML string (`-p bounds "{income: [0, 1e5]}"`);
+    empty (None, "", {}) is an empty mapping."""
+    mapping = _yaml_value(value.strip(), name) if isinstance(value, str) else value
+    if mapping is None or mapping == "":
+        return {}
+    if not isinstance(mapping, dict):
+        raise InvalidParameterError(
+            f"{name} must be a mapping, e.g. -p {name} '{{income: [0, 200000]}}'; got {value!r}",
+            parameter=name,
+        )
+    return mapping
+
+
+def _yaml_value(text: str, name: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text else None
+    except yaml.YAMLError:
+        raise InvalidParameterError(
+            f"{name}: cannot read {text!r} as YAML; write e.g. [eu, uk] or {{income: [0, 1]}}",
+            parameter=name,
+        ) from None
 
 
 def load_parameter_file(path: str | Path) -> dict[str, Any]:

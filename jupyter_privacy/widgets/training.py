@@ -135,8 +135,9 @@ class NoiseSweep(widgets.VBox):
             self.model, self.x, self.y, budget=self.budget, ledger=self.ledger,
             validation_data=self.validation_data, noise_multiplier=s, **self.options) is not None]  # fmt: skip
 
-    def run(self) -> list[TrainingResult]:
-        """Check the runs that would train fit the budget, then train (or replay) each in turn."""
+    def run(self) -> SweepResults:
+        """Check the runs that would train fit the budget, then train (or replay) each in turn.
+        Returns the results (a list) with a compact table as its repr."""
         pending = self.sigmas[len(self.results) :]
         replaying = self.replaying()
         spending = [p for s, p in zip(self.sigmas, self.plans, strict=True)
@@ -174,4 +175,26 @@ class NoiseSweep(widgets.VBox):
             f"done: {len(self.results)} runs recorded in '{self.budget}': {len(trained)} trained "
             f"(ε {spent:.3g} spent), {len(self.results) - len(trained)} replayed (nothing spent)"
         )
-        return self.results
+        return SweepResults(self.results, self.data)
+
+
+class SweepResults(list[TrainingResult]):
+    """`NoiseSweep.run()`'s results: a list of TrainingResult whose repr is one line per run."""
+
+    def __init__(self, results: Sequence[TrainingResult], data: pd.DataFrame) -> None:
+        super().__init__(results)
+        self.data = data  # the sweep's chart data at the time (σ, ε, δ, validation accuracy)
+
+    def __repr__(self) -> str:
+        lines = [f"{len(self)} noise-sweep runs (σ → ε, validation accuracy):"]
+        for result, row in zip(self, self.data.itertuples(), strict=True):
+            accuracy = "-" if pd.isna(row.val_accuracy) else f"{row.val_accuracy:.3f}"
+            how = "replayed, nothing spent" if result.release.replayed else "trained, spent"
+            lines.append(
+                f"  σ {row.noise_multiplier:g}: ε {row.epsilon:.3g} at δ {row.delta:g}, "
+                f"accuracy {accuracy} ({how}; release {result.release.id})"
+            )
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))

@@ -11,6 +11,7 @@ import os
 
 import pandas as pd
 import pytest
+from IPython.lib.pretty import pretty
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
@@ -68,6 +69,11 @@ def test_sweep_records_every_run_and_refuses_what_does_not_fit(digits, ledger) -
                        noise_multipliers=[0.8, 2.0], **OPTIONS)  # fmt: skip
     assert "This sweep spends privacy budget" in sweep.warning.value
     results = sweep.run()
+    assert isinstance(results, list) and list(results) == sweep.results
+    shown = pretty(results)  # what `display(sweep); sweep.run()` leaves in the cell
+    assert shown == repr(results) and len(shown.splitlines()) == 3 and len(shown) < 400
+    assert "σ 0.8: ε" in shown and "(trained, spent; release" in shown
+    assert repr(results[0]).startswith("<TrainingResult: DP-SGD") and len(repr(results[0])) < 400
     releases = ledger.history("sweep")
     assert len(releases) == 2 and all("each run spends" in r.description for r in releases)
     spent = ledger.budget("sweep").epsilon_spent

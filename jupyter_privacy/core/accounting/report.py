@@ -17,6 +17,7 @@ from jupyter_privacy.core.accounting.setting import (
     SAMPLINGS,
     DpSgdSetting,
     default_delta,
+    large_delta_warning,
 )
 from jupyter_privacy.core.accounting.statement import privacy_statement
 
@@ -71,20 +72,22 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, epochs_required: bo
 
 
 def _setting(
-    args: argparse.Namespace, noise_multiplier: float, *, epochs: float | None = None
-) -> DpSgdSetting:
+    args: argparse.Namespace, noise_multiplier: float, *, epochs: float | None = None,
+    strict_delta: bool = True,
+) -> DpSgdSetting:  # fmt: skip
     delta = args.delta if args.delta is not None else default_delta(args.dataset_size)
     steps = None if epochs is not None else args.steps
     return DpSgdSetting(
         dataset_size=args.dataset_size, batch_size=args.batch_size,
         noise_multiplier=noise_multiplier, delta=delta, epochs=epochs or args.epochs, steps=steps,
         sampling=args.sampling if args.sampling in SAMPLINGS else "poisson",
-        microbatching=args.microbatching,
+        microbatching=args.microbatching, strict_delta=strict_delta,
     )  # fmt: skip
 
 
 def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
-    setting = _setting(args, args.noise_multiplier)
+    """A calculator: δ ≥ 1/n is computed and warned about (spending refuses it)."""
+    setting = _setting(args, args.noise_multiplier, strict_delta=False)
     accountants = tuple(ACCOUNTANTS) if args.accountant == "all" else (args.accountant,)
     samplings = tuple(SAMPLINGS) if args.sampling == "both" else (args.sampling,)
     results = compare_accountants(setting, accountants, samplings)
@@ -94,6 +97,9 @@ def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
         "results": [r.to_dict() for r in results],
     }
     report["setting"].pop("sampling")
+    warning = large_delta_warning(setting.delta, setting.dataset_size)
+    if warning:
+        report["warnings"] = [warning + "; training and the ledger refuse it"]
     if args.statement:
         report["statement"] = privacy_statement(setting, accountants)
     return report
@@ -133,6 +139,7 @@ def format_epsilon_report(report: dict[str, Any]) -> str:
         )
     lines.append("poisson: " + _note(report, "poisson"))
     lines.append("shuffle: " + _note(report, "shuffle"))
+    lines += [f"warning: {warning}" for warning in report.get("warnings", [])]
     if "statement" in report:
         lines += ["", report["statement"].rstrip()]
     return "\n".join(line for line in lines if not line.endswith(": "))

@@ -60,6 +60,7 @@ from jupyter_privacy.core.ledger.storage import (
 )
 from jupyter_privacy.core.ledger.transfer import copy_rows, export_document
 from jupyter_privacy.core.validation import (
+    budget_create_hint,
     check_budget_name,
     check_delta,
     check_epsilon,
@@ -413,8 +414,8 @@ class Ledger:
             known = [r[0] for r in conn.execute(sa.select(T.budgets.c.name).order_by("name"))]
             hint = f"known budgets: {', '.join(known)}" if known else "this ledger has no budgets"
             raise UnknownBudgetError(
-                f"no budget named '{name}' in ledger {self.display_url} ({hint}); create it with "
-                f"jupyter privacy budget create {name} --epsilon <total>",
+                f"no budget named '{name}' in ledger {self.display_url} ({hint}); "
+                + budget_create_hint(name),
                 budget=name,
             )
         return row

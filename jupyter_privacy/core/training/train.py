@@ -95,6 +95,10 @@ class TrainingResult:
     def statement(self) -> str:
         return privacy_statement(self.plan.setting)
 
+    def __repr__(self) -> str:
+        """One line (a notebook shows a list of results by their repr), not the model and records."""
+        return f"<TrainingResult: {self.summary()}>"
+
     def summary(self) -> str:
         last = self.records[-1] if self.records else None
         accuracy = (
