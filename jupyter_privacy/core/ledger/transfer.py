@@ -55,7 +55,9 @@ def export_document(
     conn: Connection, budgets: list[Budget], report: VerificationReport, ledger: str
 ) -> dict[str, Any]:
     rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
-    names = dict(conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall())
+    names: dict[int, str] = dict(
+        conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
+    )
     return {
         "format": "jupyter-privacy-ledger",
         "schema_version": T.SCHEMA_VERSION,
