@@ -142,7 +142,7 @@ class DpSgdEngine:
         grads = tape.gradient(weighted, self.model.trainable_variables,
                               unconnected_gradients=tf.UnconnectedGradients.ZERO)  # fmt: skip
         clipped, _ = tf.clip_by_global_norm(grads, self.clip_norm)
-        return clipped
+        return list(clipped)
 
     def _apply_noisy_step(self) -> Any:
         from tensorflow_privacy.privacy.fast_gradient_clipping import gradient_clipping_utils
