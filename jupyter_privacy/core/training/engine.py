@@ -53,7 +53,10 @@ class DpSgdEngine:
         self.clip_norm = float(clip_norm)
         self.noise_multiplier = float(noise_multiplier)
         self.expected_batch_size = int(expected_batch_size)
-        self._x = tf.constant(np.asarray(x))
+        inputs = np.asarray(x)
+        if inputs.dtype.kind == "f":  # float data in the model's input dtype (e.g. float64 → 32)
+            inputs = inputs.astype(self.model.inputs[0].dtype.as_numpy_dtype)
+        self._x = tf.constant(inputs)
         self._y = tf.constant(np.asarray(y))
         self._per_example_loss = make_loss(tf, loss, from_logits=from_logits, per_example=True)
         self._correct = correct_predictions(tf, loss, from_logits=from_logits)
@@ -120,8 +123,8 @@ class DpSgdEngine:
                 per_example_loss_fn=self._per_example_loss, trainable_vars=variables,
             )  # fmt: skip
             weights = clip_grads.compute_clip_weights(self.clip_norm, norms) * mask
-            with tf.GradientTape() as tape:
-                outputs = self.model(x, training=True)
+            with tf.GradientTape() as tape:  # the same inference-mode function the norms are of
+                outputs = self.model(x, training=False)
                 per_example_loss = self._per_example_loss(y, outputs)
                 weighted = tf.reduce_sum(per_example_loss * tf.stop_gradient(weights))
             grads = tape.gradient(weighted, variables,
