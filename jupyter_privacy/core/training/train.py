@@ -268,6 +268,7 @@ def _run_epochs(
     callback.set_params({"epochs": plan.epochs, "verbose": 0})
     callback.on_train_begin()
     correct = correct_predictions(tf, loss, from_logits=from_logits)
+    per_example = make_loss(tf, loss, from_logits=from_logits, per_example=True)
     released: list[Release] = []
     for epoch in range(1, plan.epochs + 1):
         callback.on_epoch_begin(epoch - 1)
@@ -281,7 +282,6 @@ def _run_epochs(
             released.append(release)
             logs["validation_epsilon"] = sum(r.epsilon for r in released)
         elif validation is not None:
-            per_example = make_loss(tf, loss, from_logits=from_logits, per_example=True)
             logs["val_loss"], logs["val_accuracy"] = public_metrics(
                 engine.model, validation.x, validation.y, per_example, correct
             )
