@@ -133,8 +133,10 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 
 def _guarantee_keys(card: ModelCard) -> tuple[str, ...]:
-    """The guarantee's rows; a trained model's also name its weights file's SHA-256."""
-    return _GUARANTEE_ROWS + (("weights_sha256",) if card.guarantee.get("weights_sha256") else ())
+    """The guarantee's rows; a trained model's also name its weights file's SHA-256 and how its
+    validation metrics were released."""
+    extra = tuple(key for key in ("weights_sha256", "validation") if card.guarantee.get(key))
+    return _GUARANTEE_ROWS + extra
 
 
 def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:

@@ -116,10 +116,11 @@ class ModelCard:
 
     def statement(self) -> str:
         g = self.guarantee
+        validation = f"; validation: {g['validation']}" if g.get("validation") else ""
         return (
             f"({g['epsilon']:.4g}, {g['delta']:.3g})-differential privacy; accountant: "
             f"{g['accountant']}; conversion: {g['conversion']}; sampling: {g['sampling']}; "
-            f"privacy unit: {g['privacy_unit']} (source: {g['source']})"
+            f"privacy unit: {g['privacy_unit']} (source: {g['source']}){validation}"
         )
 
     # -- Model Card Toolkit JSON ----------------------------------------------------------------

@@ -34,7 +34,22 @@ def release_guarantee(release: Release, budget_unit: str) -> dict[str, Any]:
         **{key: value or NOT_RECORDED for key, value in stated.items()},
         "data_fingerprint": details.get("data_fingerprint"), "missing": missing,
         **({"weights_sha256": details[WEIGHTS_KEY]} if details.get(WEIGHTS_KEY) else {}),
+        **({"validation": validation_text(details["validation"])}
+           if details.get("validation") else {}),
     }  # fmt: skip
+
+
+def validation_text(validation: dict[str, Any]) -> str:
+    """How a DP-SGD release's validation metrics were released (its details' `validation`)."""
+    mode = validation.get("mode")
+    if mode == "dp":
+        return (f"accuracy DP-released ({validation.get('mechanism')}), ε "
+                f"{validation.get('epsilon_total', 0):g} over {len(validation.get('release_ids', []))}"
+                " releases charged to the same budget; loss not released")  # fmt: skip
+    if mode == "public":
+        return ("validation data declared public by the analyst: exact metrics, not covered by the "
+                "(ε, δ) guarantee")  # fmt: skip
+    return "no validation metrics released"
 
 
 def budget_document(ledger: Ledger, name: str) -> dict[str, Any]:
