@@ -108,3 +108,36 @@ def test_mean_interval_planned_in_half_bounds_matches_released_interval():
             (value,) = engine.released_values(p, [row], alpha)
             widest = max(widest, value.high - value.value, value.value - value.low)
     assert widest <= planned * (1 + 1e-9)
+
+
+def local_run(p: engine.Plan, rows: list[tuple]) -> list[dict]:
+    """The release path on PipelineDP's LocalBackend: rows are (privacy id, group, value)."""
+    pdp = engine.pipeline_dp()
+
+    def collection(agg):
+        if agg is not None and agg.kind == "count":
+            return [r for r in rows if agg.column is None or r[2] is not None]
+        return rows
+
+    return engine.run(p, pdp.LocalBackend(), collection, lambda results: [list(r) for r in results])
+
+
+def test_run_releases_every_declared_group_within_its_interval():
+    p = plan("SELECT region, COUNT(*), AVG(wage) FROM t GROUP BY region", 4.0, k=1)
+    rows = [(i, ("north", "south", "east")[i % 3], 100.0 + i % 3) for i in range(3000)]
+    out = local_run(p, rows)
+    assert [r["region"] for r in out] == ["east", "north", "south", "west"]  # west: declared, empty
+    values = {(v.group[0], v.statistic): v for v in engine.released_values(p, out, 1e-4)}
+    for region, true_mean in (("north", 100.0), ("south", 101.0), ("east", 102.0)):
+        count, mean = values[(region, "count")], values[(region, "mean_wage")]
+        assert count.low <= 1000 <= count.high and mean.low <= true_mean <= mean.high
+    west = values[("west", "mean_wage")]
+    assert 0 <= west.low <= west.value <= west.high <= 1000  # clamped to the bounds
+
+
+def test_run_selects_groups_privately_once_for_every_aggregate():
+    p = plan("SELECT age, COUNT(*), SUM(wage) FROM t GROUP BY age", 4.0, delta=1e-6, k=1)
+    rows = [(i, 30 if i < 2000 else 40, 10.0) for i in range(2001)]  # age 40: one person
+    out = local_run(p, rows)
+    assert [r["age"] for r in out] == [30]
+    assert set(out[0]) == {"age", "count", "sum_wage"}
