@@ -63,6 +63,11 @@ class SparkPrivateTable(PrivateTable):
             session = spark if callable(spark) else lambda: spark or spark_session()
             frame, files = read_files(os.fspath(data), session)
         elif engine_for(data) == PIPELINEDP_SPARK:
+            if type(data).__module__.startswith("pyspark.sql.connect"):
+                raise InvalidParameterError(
+                    "PipelineDP needs Spark's RDD API, which a Spark Connect session (Databricks "
+                    "shared or serverless compute) does not offer; use a classic session"
+                )
             frame, files = data, None
         else:
             raise InvalidParameterError(
