@@ -313,7 +313,11 @@ def run(
                 row[agg.name] = getattr(metrics, agg.kind)
     group_by = plan.spec.group_by
     out = []
-    for key in sorted(rows, key=_order):  # post-processing: a stable order for display and replay
+    try:  # post-processing: a stable order for display and replay (missing keys last)
+        order = sorted(rows, key=_order)
+    except TypeError:  # a group column mixing types: order by text
+        order = sorted(rows, key=lambda key: tuple(map(str, _order(key))))
+    for key in order:
         group = key if len(group_by) > 1 else (key,) if group_by else ()
         out.append({**dict(zip(group_by, group, strict=True)), **rows[key]})
     return out
@@ -325,7 +329,7 @@ def _plain(key: Any) -> Any:
 
 def _order(key: Any) -> tuple[Any, ...]:
     parts = key if isinstance(key, tuple) else (key,)
-    return tuple((part is None, str(part)) for part in parts)
+    return tuple((True, "") if part is None else (False, part) for part in parts)
 
 
 def released_values(plan: Plan, rows: list[dict[str, Any]], alpha: float) -> tuple[ReleasedValue, ...]:  # fmt: skip
