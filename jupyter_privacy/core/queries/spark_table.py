@@ -51,6 +51,7 @@ class SparkPrivateTable(PrivateTable):
         max_contributions: int | None = None,
         max_groups_per_unit: int | None = None,
         max_rows_per_group: int | None = None,
+        expected_rows: int | None = None,
         ledger: Ledger | str | None = None,
         name: str = "t",
         spark: Any = None,
@@ -100,6 +101,9 @@ class SparkPrivateTable(PrivateTable):
         self.max_groups_per_unit = None if max_groups_per_unit is None else check_positive_int(max_groups_per_unit, "max_groups_per_unit")  # fmt: skip
         self.max_rows_per_group = None if max_rows_per_group is None else check_positive_int(max_rows_per_group, "max_rows_per_group")  # fmt: skip
         engine.Contributions(1, privacy_id, self.max_groups_per_unit, self.max_rows_per_group)
+        self.expected_rows = (  # public: plans a mean's ± in previews, as on the OpenDP table
+            None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
+        )
         self._ledger_arg = ledger
         self._budget_cache: Any = None
         self._plans: dict[tuple[Any, ...], engine.Plan] = {}
@@ -149,11 +153,15 @@ class SparkPrivateTable(PrivateTable):
             self._plans[key] = engine.calibrate(spec, declared, epsilon, delta, split)
         return self._plans[key]
 
+    def _statistics(self, calibrated: Any, alpha: float) -> Any:
+        """Noise and accuracy at α from PipelineDP's mechanisms (no data touched)."""
+        return engine.statistics(calibrated, alpha)
+
     def _preview(self, calibrated: Any, alpha: float) -> QueryPreview:
         plan: engine.Plan = calibrated
         return QueryPreview(
             query=plan.spec.canonical(), budget=self.budget, epsilon=plan.epsilon,
-            delta=plan.delta, alpha=alpha, statistics=engine.statistics(plan, alpha),
+            delta=plan.delta, alpha=alpha, statistics=self._statistics(plan, alpha),
             group_by=plan.spec.group_by, privacy_unit=self._privacy_unit(),
         )  # fmt: skip
 
