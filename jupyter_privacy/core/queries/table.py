@@ -176,7 +176,7 @@ class PrivateTable:
         statistics = preview.statistics
         if rows is not None:
             halves = self._statistics(calibrated, alpha / 2)
-            statistics = plan_means(statistics, halves, self.bounds, rows)
+            statistics = plan_means(statistics, halves, self._mean_bounds(), rows)
         remaining = self.ledger.budget(self.budget).epsilon_remaining
         return replace(preview, statistics=statistics, expected_rows=rows,
                        budget_epsilon_remaining=remaining)  # fmt: skip
