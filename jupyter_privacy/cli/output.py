@@ -23,6 +23,14 @@ def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> No
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
 
+def add_digests_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--include-digests", action="store_true",
+        help="also print the keyed data fingerprints and replay keys (left out by default: "
+        "output is often shared; see docs/ledger.md, 'The secret')",
+    )  # fmt: skip
+
+
 def _typed(check: Any, label: str) -> Any:
     def parse(text: str) -> float:
         try:

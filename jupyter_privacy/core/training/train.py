@@ -28,9 +28,10 @@ from jupyter_privacy.core.accounting import (
 )
 from jupyter_privacy.core.accounting.accountants import check_accountant
 from jupyter_privacy.core.accounting.setting import check_sampling
+from jupyter_privacy.core.data_errors import private_data
 from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release, open_ledger
-from jupyter_privacy.core.training.fingerprint import data_fingerprint
+from jupyter_privacy.core.training.fingerprint import check_class_labels, data_fingerprint
 from jupyter_privacy.core.training.models import build_dp_model, load_tf, make_loss
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
 from jupyter_privacy.core.training.replay import (
@@ -50,6 +51,8 @@ from jupyter_privacy.core.training.replay import (
 from jupyter_privacy.core.validation import check_epsilon, check_positive_int
 
 PIPELINE = "shuffled fixed-size batches (Keras fit, shuffle=True)"
+_BAD_DATA_HINT = ("check that y holds class indices below the model's number of outputs and that "
+                  "x holds no NaN; nothing was spent")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -213,9 +216,10 @@ def train_dp_sgd(
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
         tf, _ = load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
-        fingerprint = data_fingerprint(x, y)
+        fingerprint = data_fingerprint(x, y, key=opened.data_key())
         key = _replay_key(model, fingerprint, budget, plan, loss=loss, from_logits=from_logits,
-                          fast_clipping=fast_clipping, validation_data=validation_data)  # fmt: skip
+                          fast_clipping=fast_clipping, validation_data=validation_data,
+                          ledger=opened)  # fmt: skip
         store = model_store_dir(model_store, opened.url)
         if not fresh:
             replayed = load_replayed_model(
@@ -240,15 +244,20 @@ def train_dp_sgd(
             learning_rate=plan.learning_rate, loss=loss, from_logits=from_logits,
             prefer_fast_clipping=fast_clipping, use_xla=use_xla,
         )  # fmt: skip
+        if loss == "sparse_categorical_crossentropy":  # before TF can log a bad label
+            check_class_labels(y, int(dp.model.output_shape[-1]))
         if dp.path != "fast_gradient_clipping" and fast_clipping:
             warnings.warn(dp.reason, stacklevel=2)
         tracker = _tracker(progress, on_epoch)
         first_record = len(tracker.records)
         callback = _callback(plan, tracker, progress_bar)
-        dp.model.fit(
-            x, y, batch_size=plan.batch_size, epochs=plan.epochs, shuffle=True,
-            validation_data=validation_data, callbacks=[callback], verbose=0,
-        )  # fmt: skip
+        with private_data(
+            "training on the data", hint=_BAD_DATA_HINT, only=(tf.errors.InvalidArgumentError,)
+        ):  # its text lists labels
+            dp.model.fit(
+                x, y, batch_size=plan.batch_size, epochs=plan.epochs, shuffle=True,
+                validation_data=validation_data, callbacks=[callback], verbose=0,
+            )  # fmt: skip
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
         staged: list[Path] = []
@@ -290,11 +299,12 @@ def find_training_replay(
         return None
     plan_args = set(inspect.signature(plan_training).parameters) - {"dataset_size"}
     plan = plan_training(dataset_size=_dataset_size(x, y), **{k: args[k] for k in plan_args})
-    key = _replay_key(model, data_fingerprint(x, y), budget, plan, loss=args["loss"],
-                      from_logits=args["from_logits"], fast_clipping=args["fast_clipping"],
-                      validation_data=args["validation_data"])  # fmt: skip
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
+        key = _replay_key(model, data_fingerprint(x, y, key=opened.data_key()), budget, plan,
+                          loss=args["loss"], from_logits=args["from_logits"],
+                          fast_clipping=args["fast_clipping"],
+                          validation_data=args["validation_data"], ledger=opened)  # fmt: skip
         return stored_training(
             opened, budget, key, model_store_dir(args["model_store"], opened.url)
         )
@@ -325,11 +335,13 @@ def _dataset_size(x: Any, y: Any) -> int:
 def _replay_key(
     model: Any, fingerprint: str, budget: str, plan: TrainingPlan, *, loss: str,
     from_logits: bool, fast_clipping: bool, validation_data: tuple[Any, Any] | None,
+    ledger: Ledger,
 ) -> str:  # fmt: skip
     """Everything that determines the release: budget, architecture, settings and data."""
+    validation = (data_fingerprint(*validation_data, key=ledger.data_key())
+                  if validation_data else None)  # fmt: skip
     settings = {**plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
-                "fast_clipping": fast_clipping,
-                "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
+                "fast_clipping": fast_clipping, "validation": validation}  # fmt: skip
     return training_replay_key(budget, architecture=model.to_json(), settings=settings,
                                fingerprint=fingerprint)  # fmt: skip
 
