@@ -7,18 +7,15 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.core.accounting.accountants import ACCOUNTANTS, compare_accountants
-from jupyter_privacy.core.accounting.calibrate import (
-    max_epochs_for_target,
-    noise_for_target_epsilon,
-)
 from jupyter_privacy.core.accounting.setting import (
+    ACCOUNTANT_NAMES,
     PRIVACY_UNIT,
     SAMPLINGS,
     DpSgdSetting,
     default_delta,
 )
-from jupyter_privacy.core.accounting.statement import privacy_statement
+
+# The accountants (dp-accounting, scipy) load in the reports, not when the arguments are declared.
 
 
 def _number(kind: type) -> Any:
@@ -53,7 +50,7 @@ def add_epsilon_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser)
     parser.add_argument("--noise-multiplier", type=_number(float), required=True, metavar="σ")
     parser.add_argument(
-        "--accountant", choices=[*ACCOUNTANTS, "all"], default="all",
+        "--accountant", choices=[*ACCOUNTANT_NAMES, "all"], default="all",
         help="rdp (current conversion), rdp-classic (tutorial-era conversion), pld, or all",
     )  # fmt: skip
     parser.add_argument(
@@ -66,7 +63,7 @@ def add_epsilon_arguments(parser: argparse.ArgumentParser) -> None:
 def add_target_arguments(parser: argparse.ArgumentParser, *, epochs_required: bool) -> None:
     parser.add_argument("--target-epsilon", type=_number(float), required=True, metavar="ε")
     add_run_arguments(parser, epochs_required=epochs_required)
-    parser.add_argument("--accountant", choices=list(ACCOUNTANTS), default="rdp")
+    parser.add_argument("--accountant", choices=list(ACCOUNTANT_NAMES), default="rdp")
     parser.add_argument("--sampling", choices=list(SAMPLINGS), default="poisson")
 
 
@@ -84,8 +81,11 @@ def _setting(
 
 
 def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
+    from jupyter_privacy.core.accounting.accountants import compare_accountants
+    from jupyter_privacy.core.accounting.statement import privacy_statement
+
     setting = _setting(args, args.noise_multiplier)
-    accountants = tuple(ACCOUNTANTS) if args.accountant == "all" else (args.accountant,)
+    accountants = ACCOUNTANT_NAMES if args.accountant == "all" else (args.accountant,)
     samplings = tuple(SAMPLINGS) if args.sampling == "both" else (args.sampling,)
     results = compare_accountants(setting, accountants, samplings)
     report: dict[str, Any] = {
@@ -100,6 +100,8 @@ def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def noise_report(args: argparse.Namespace) -> dict[str, Any]:
+    from jupyter_privacy.core.accounting.calibrate import noise_for_target_epsilon
+
     delta = args.delta if args.delta is not None else default_delta(args.dataset_size)
     calibration = noise_for_target_epsilon(
         args.target_epsilon, dataset_size=args.dataset_size, batch_size=args.batch_size,
@@ -110,6 +112,8 @@ def noise_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def epochs_report(args: argparse.Namespace) -> dict[str, Any]:
+    from jupyter_privacy.core.accounting.calibrate import max_epochs_for_target
+
     setting = _setting(args, args.noise_multiplier, epochs=1.0)
     epochs, result = max_epochs_for_target(args.target_epsilon, setting, accountant=args.accountant)
     return {

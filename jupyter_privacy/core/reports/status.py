@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tabulate import tabulate
-
 from jupyter_privacy.core.ledger.models import Budget, Release
 
 
@@ -29,6 +27,8 @@ BUDGET_HEADERS = ["budget", "ε spent / total", "ε left", "δ spent / total", "
 
 
 def budget_table(budgets: Iterable[Budget]) -> str:
+    from tabulate import tabulate  # ~0.1 s: only for text output
+
     rows = budget_rows(budgets)
     if not rows:
         return "no budgets yet: create one with  jupyter privacy budget create NAME --epsilon E"
@@ -36,6 +36,8 @@ def budget_table(budgets: Iterable[Budget]) -> str:
 
 
 def release_table(releases: Iterable[Release]) -> str:
+    from tabulate import tabulate
+
     rows = [
         [r.id, r.created_at[:19].replace("T", " "), f"{r.epsilon:.4g}", f"{r.delta:.2g}",
          r.mechanism or "-", r.description or "-", r.origin]
