@@ -10,7 +10,31 @@ declare their arguments (the CLI's start-up) must not pay for.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they load on first use
+    from jupyter_privacy.core.accounting.accountants import (
+        ACCOUNTANTS,
+        CLASSIC_RDP_ORDERS,
+        DEFAULT_ACCOUNTANT,
+        EpsilonResult,
+        compare_accountants,
+        dp_sgd_epsilon,
+    )
+    from jupyter_privacy.core.accounting.calibrate import (
+        NoiseCalibration,
+        epsilon_curve,
+        max_epochs_for_target,
+        noise_for_target_epsilon,
+    )
+    from jupyter_privacy.core.accounting.compose import CompositionResult, compose_releases
+    from jupyter_privacy.core.accounting.setting import (
+        PRIVACY_UNIT,
+        SAMPLINGS,
+        DpSgdSetting,
+        default_delta,
+    )
+    from jupyter_privacy.core.accounting.statement import privacy_statement
 
 #: Public names and the submodule each lives in.
 _LAZY = {
@@ -24,7 +48,12 @@ _LAZY = {
     "default_delta": "setting", "privacy_statement": "statement",
 }  # fmt: skip
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "ACCOUNTANTS", "CLASSIC_RDP_ORDERS", "DEFAULT_ACCOUNTANT", "PRIVACY_UNIT", "SAMPLINGS",
+    "CompositionResult", "DpSgdSetting", "EpsilonResult", "NoiseCalibration",
+    "compare_accountants", "compose_releases", "default_delta", "dp_sgd_epsilon", "epsilon_curve",
+    "max_epochs_for_target", "noise_for_target_epsilon", "privacy_statement",
+]  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
