@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, add_digests_flag, print_json
+from jupyter_privacy.cli.output import add_common, add_digests_flag, check_out, print_json
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.ledger.chain import to_jsonable
 
@@ -67,6 +67,8 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.out:
+        check_out(args.out, folder=False)
     with open_ledger(args.ledger) as ledger:
         data = ledger.export(include_digests=args.include_digests)
     if args.out:

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jupyter_privacy.cli.output import add_common, delta_arg, epsilon_arg, print_json
+from jupyter_privacy.cli.output import add_common, check_out, delta_arg, epsilon_arg, print_json
 
 if TYPE_CHECKING:  # the probes bring scipy (~1 s): imported by the commands that use them
     from jupyter_privacy.core.probes.gate import ProbeLimit
@@ -58,7 +58,7 @@ def _probe_reports(args: argparse.Namespace) -> list[Any]:
 
 def _write_or_print(text: str, out: str | None) -> None:
     if out:
-        path = Path(out)
+        path = check_out(out, folder=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
@@ -111,6 +111,8 @@ def _probe(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack, probe_gate
     from jupyter_privacy.core.probes.inputs import load_reference_losses
 
+    if args.out:
+        check_out(args.out, folder=False)
     members, non_members, kind = load_pair(args.members, args.non_members, args.kind)
     options = dict(
         epsilon=args.epsilon, delta=args.delta, confidence=args.confidence, seed=args.seed
@@ -264,6 +266,7 @@ def _card_build(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.reports.model_card import build_card, load_meta
     from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
 
+    check_out(args.out, folder=True)
     meta = load_meta(args.meta)
     if args.epsilon is None and not args.budget:
         raise InvalidParameterError("give --budget NAME (read ε from the ledger) or --epsilon E "

@@ -68,11 +68,11 @@ def check_positive_int(value: Any, name: str) -> int:
         raise InvalidParameterError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):  # ASCII digits
         value = int(value.strip())
     if not isinstance(value, int) or value < 1:
         raise InvalidParameterError(
-            f"{name} must be a whole number ≥ 1, got {value!r}", parameter=name
+            f"{name} must be a whole number ≥ 1, got {_short(value)}", parameter=name
         )
     return value
 
@@ -91,3 +91,8 @@ def check_budget_name(value: Any) -> str:
             parameter="name",
         )
     return name
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from jupyter_privacy.core.ledger.models import Budget, Release
+from jupyter_privacy.core.safe_text import escape_controls as safe
 
 
 def budget_rows(budgets: Iterable[Budget]) -> list[list[str]]:
@@ -16,7 +17,7 @@ def budget_rows(budgets: Iterable[Budget]) -> list[list[str]]:
             f"{b.delta_spent:.2g} / {b.delta_total:.2g}",
             str(b.release_count),
             b.composition,
-            f"{b.privacy_unit} (≤{b.max_contributions})",
+            safe(f"{b.privacy_unit} (≤{b.max_contributions})"),
         ]
         for b in budgets
     ]
@@ -40,7 +41,7 @@ def release_table(releases: Iterable[Release]) -> str:
 
     rows = [
         [r.id, r.created_at[:19].replace("T", " "), f"{r.epsilon:.4g}", f"{r.delta:.2g}",
-         r.mechanism or "-", r.description or "-", r.origin]
+         safe(r.mechanism or "-"), safe(r.description or "-"), safe(r.origin)]
         for r in releases
     ]  # fmt: skip
     if not rows:
