@@ -160,6 +160,11 @@ def test_secret_is_private_beside_the_ledger_and_in_no_export(released, tmp_path
     assert secret not in text and secret.encode() not in database
 
 
+def test_the_project_secret_is_kept_out_of_git(tmp_path) -> None:
+    read_or_create_secret(tmp_path / ".privacy" / "secret")
+    assert (tmp_path / ".privacy" / ".gitignore").read_text().splitlines()[-1] == "secret"
+
+
 def test_a_group_readable_secret_is_refused(tmp_path) -> None:
     path = tmp_path / "secret"
     read_or_create_secret(path)

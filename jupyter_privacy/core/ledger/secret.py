@@ -160,6 +160,7 @@ def read_or_create_secret(path: Path) -> bytes:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _create_secret(path)
+        _keep_out_of_git(path)
     except OSError as error:
         raise LedgerSecretError(
             f"cannot create the ledger's secret {path} ({error.strerror or error}); make its "
@@ -167,6 +168,15 @@ def read_or_create_secret(path: Path) -> bytes:
             path=str(path),
         ) from None
     return _read_secret(path)
+
+
+def _keep_out_of_git(path: Path) -> None:
+    """In the project's `.privacy` folder (which a team may commit for its ledger), a .gitignore
+    keeps the secret out of the repository; other folders are the user's to manage."""
+    ignore = path.parent / ".gitignore"
+    if path.parent.name == ".privacy" and not ignore.exists():
+        with contextlib.suppress(OSError):
+            ignore.write_text(f"# the ledger's secret never leaves this machine\n{path.name}\n")
 
 
 def _create_secret(path: Path) -> None:

@@ -31,7 +31,7 @@ def front_matter(card: ModelCard) -> dict[str, Any]:
     if card.probes:
         header["privacy"]["membership_inference"] = [
             {"attack": p.attack, "auc": round(p.auc, 4),
-             "empirical_epsilon_lower_bound": round(p.empirical_epsilon["lower"], 4)}
+             "empirical_epsilon_lower_bound": float(f"{p.empirical_epsilon['lower']:.4g}")}
             for p in card.probes
         ]  # fmt: skip
     return header
@@ -156,7 +156,7 @@ def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
         ceiling = f"{p.ceiling['auc']:.3f}" if p.ceiling else "no claim"
         rows.append((p.attack, f"{p.n_members} / {p.n_non_members}", f"{p.auc:.3f}",
                      f"{p.advantage:.3f}", tprs,
-                     f"{p.empirical_epsilon['lower']:.3f} ({p.empirical_epsilon['confidence']:.0%})",
+                     f"{p.empirical_epsilon['lower']:.4g} ({p.empirical_epsilon['confidence']:.0%})",
                      ceiling))  # fmt: skip
     return rows
 
