@@ -4,10 +4,9 @@ OpenDP receives a file scan, never an in-memory frame: handing it a 10-million-r
 every value (seconds), a scan costs milliseconds. Two kinds of source:
 
 - `FrameSource` (pandas/polars data): each column is written on first use to its own Arrow IPC file
-  in a private temporary folder (in shared memory when there is room; the file is unlinked before
-  it is written, so no crash leaves it behind: see `spill`); a query scans only the columns it
-  reads. Its
-  fingerprint hashes those columns' values. A COUNT that reads no column scans a one-bit-per-row
+  in a private temporary folder (in shared memory when there is room; removed on close, at exit,
+  and after a crash by a watchdog or the next process: see `spill`); a query scans only the
+  columns it reads. Its keyed fingerprint hashes those columns' values. A COUNT that reads no column scans a one-bit-per-row
   stand-in (`ROWS_COLUMN`): counting rows needs no values. A string column grouped by its declared
   keys is read dictionary-encoded (`pl.Enum` of those keys; other values become null, which the
   join on the declared keys drops, as it drops their groups): a byte per row instead of a string.
