@@ -228,3 +228,25 @@ def test_replay_is_stable_per_ledger_and_changes_with_the_secret(tmp_path) -> No
     assert release(folder) == (True, True)  # a new process, same ledger and secret: replays
     (folder / "secret").unlink()  # a new secret: fingerprints change, the query spends once more
     assert release(folder) == (False, True)
+
+
+@pytest.mark.postgres
+def test_a_team_ledger_spends_only_with_its_secret(postgres_url, tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(SECRET_ENV, raising=False)
+    monkeypatch.delenv(SECRET_FILE_ENV, raising=False)
+    with open_ledger(postgres_url) as ledger:
+        ledger.create_budget("payroll", 5.0)
+        table = PrivateTable(wages(TRUE_WAGE), budget="payroll", ledger=ledger,
+                             bounds={"wage": (0, 10_000)}, max_rows=1000)  # fmt: skip
+        with pytest.raises(LedgerSecretError, match=SECRET_FILE_ENV):
+            table.query("SELECT SUM(wage) FROM t", 1.0)
+        assert ledger.budget("payroll").epsilon_spent == 0  # refused before anything was spent
+    team = tmp_path / "team-secret"
+    team.write_text("a shared team secret of at least 32 characters\n")
+    monkeypatch.setenv(SECRET_FILE_ENV, str(team))
+    for expected in (False, True):  # a second process of the team replays
+        with open_ledger(postgres_url) as ledger:
+            table = PrivateTable(wages(TRUE_WAGE), budget="payroll", ledger=ledger,
+                                 bounds={"wage": (0, 10_000)}, max_rows=1000)  # fmt: skip
+            assert table.query("SELECT SUM(wage) FROM t", 1.0).replayed is expected
+            table.close()
