@@ -117,10 +117,12 @@ def start_watchdog() -> None:
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    """At a normal exit: let the watchdog clean up and go."""
-    with contextlib.suppress(OSError, ValueError):
+    """At a normal exit: let the watchdog clean up, and wait for it (briefly) so the folders are
+    gone when the process is."""
+    with contextlib.suppress(OSError, ValueError, subprocess.TimeoutExpired):
         if process.stdin is not None:
             process.stdin.close()
+        process.wait(timeout=5)
 
 
 def sweep_once(parent: str) -> None:
