@@ -63,6 +63,11 @@ def check_rho(value: Any, name: str = "rho") -> float:
     return check_epsilon(value, name)
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise InvalidParameterError(f"{name} must be a whole number ≥ 1, got {value!r}")
@@ -91,8 +96,3 @@ def check_budget_name(value: Any) -> str:
             parameter="name",
         )
     return name
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."

@@ -33,7 +33,11 @@ from jupyter_privacy.core.ledger.secret import (
 from jupyter_privacy.core.queries import PrivateTable
 from jupyter_privacy.core.queries.replay import column_hash
 from jupyter_privacy.core.reports.model_card import example_path
-from jupyter_privacy.core.reports.privacy_budget import budget_document, privacy_changelog
+from jupyter_privacy.core.reports.privacy_budget import (
+    budget_document,
+    privacy_changelog,
+    with_data_digests,
+)
 
 TRUE_WAGE = 4242.42
 CANDIDATES = np.round(np.arange(4000.00, 4500.00, 0.01), 2)  # 50,000 guesses at cent resolution
@@ -134,6 +138,14 @@ def test_include_digests_gives_keyed_digests_only(released, capsys) -> None:
     details = [e["details"] for e in exported["entries"] if e["kind"] == "release"]
     assert details[0]["data_fingerprint"].startswith("hmac-sha256:")
     assert exported["data_digests"] == "keyed digests only"
+
+
+def test_privacy_budget_json_gets_keyed_digests_only_when_asked(released) -> None:
+    plain = budget_document(released, "payroll")
+    assert "data_fingerprint" not in plain["releases"][0]
+    assert plain["releases"][0]["data"] == {"declared_bounds": {"wage": [0.0, 10000.0]}}
+    asked = with_data_digests(budget_document(released, "payroll"), released)
+    assert asked["releases"][0]["data_fingerprint"].startswith("hmac-sha256:")
 
 
 def test_old_unkeyed_digests_are_withheld_even_when_asked(ledger, capsys) -> None:

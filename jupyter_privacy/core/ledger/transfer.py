@@ -62,14 +62,18 @@ def export_document(
     names: dict[int, str] = dict(
         conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
     )
-    entries = [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows]
     return {
         "format": "jupyter-privacy-ledger",
         "schema_version": T.SCHEMA_VERSION,
         "exported_at": chain.utc_now(),
         "ledger": ledger,
         "budgets": [b.to_dict() for b in budgets],
-        "entries": [published_entry(e, include_digests=include_digests) for e in entries],
+        "entries": [
+            published_entry(
+                {**entry_dict(r), "budget": names.get(r.budget_id)}, include_digests=include_digests
+            )
+            for r in rows
+        ],
         "data_digests": "keyed digests only" if include_digests else "omitted",
         "verification": report.to_dict(),
     }

@@ -25,9 +25,7 @@ NOT_RECORDED = "not recorded"
 WEIGHTS_KEY = "weights_sha256"
 
 
-def release_guarantee(
-    release: Release, budget_unit: str, *, include_digests: bool = False
-) -> dict[str, Any]:
+def release_guarantee(release: Release, budget_unit: str) -> dict[str, Any]:
     details = release.details or {}
     stated = {key: details.get(key) for key in ASSUMPTIONS}
     if not stated["privacy_unit"]:
@@ -40,34 +38,13 @@ def release_guarantee(
         **{key: value or NOT_RECORDED for key, value in stated.items()},
         "data": public_data(details), "missing": missing,
         **({"weights_sha256": details[WEIGHTS_KEY]} if details.get(WEIGHTS_KEY) else {}),
-        **(_digests(details) if include_digests else {}),
     }  # fmt: skip
 
 
-def public_data(details: dict[str, Any]) -> dict[str, Any]:
-    """What a release may say about its data: the declared (public) bounds and, for a training, its
-    size (public to the accountant); never a digest or anything read from the values."""
-    public: dict[str, Any] = {}
-    if isinstance(details.get("bounds"), dict) and details["bounds"]:
-        public["declared_bounds"] = details["bounds"]
-    hyper = details.get("hyper_parameters")
-    if isinstance(hyper, dict) and isinstance(hyper.get("dataset_size"), int):
-        public["rows"] = hyper["dataset_size"]
-    return public
-
-
-def _digests(details: dict[str, Any]) -> dict[str, Any]:
-    """Asked for: the keyed data fingerprint (an unkeyed one is withheld)."""
-    shown = published_details(details, include_digests=True)
-    return {"data_fingerprint": shown["data_fingerprint"]} if "data_fingerprint" in shown else {}
-
-
-def budget_document(ledger: Ledger, name: str, *, include_digests: bool = False) -> dict[str, Any]:
-    """privacy-budget.json: the budget's totals and every release with its stated assumptions
-    (with `include_digests`, also each release's keyed data fingerprint)."""
+def budget_document(ledger: Ledger, name: str) -> dict[str, Any]:
+    """privacy-budget.json: the budget's totals and every release with its stated assumptions."""
     budget = ledger.budget(name)
-    releases = [release_guarantee(r, budget.privacy_unit, include_digests=include_digests)
-                for r in ledger.history(name)]  # fmt: skip
+    releases = [release_guarantee(r, budget.privacy_unit) for r in ledger.history(name)]
     return {
         "format": BUDGET_FORMAT,
         "budget": {
@@ -180,3 +157,30 @@ def privacy_changelog(ledger: Ledger, name: str) -> list[dict[str, Any]]:
 def _entry(when: str, kind: str, text: str, event: dict[str, Any]) -> dict[str, Any]:
     return {"at": when, "kind": kind, "change": text, "actor": event.get("actor", ""),
             "entry_id": event["id"]}  # fmt: skip
+
+
+def public_data(details: dict[str, Any]) -> dict[str, Any]:
+    """What a release may say about its data: the declared (public) bounds and, for a training, its
+    size (public to the accountant); never a digest or anything read from the values."""
+    public: dict[str, Any] = {}
+    if isinstance(details.get("bounds"), dict) and details["bounds"]:
+        public["declared_bounds"] = details["bounds"]
+    hyper = details.get("hyper_parameters")
+    if isinstance(hyper, dict) and isinstance(hyper.get("dataset_size"), int):
+        public["rows"] = hyper["dataset_size"]
+    return public
+
+
+def _digests(details: dict[str, Any]) -> dict[str, Any]:
+    """Asked for: the keyed data fingerprint (an unkeyed one is withheld)."""
+    shown = published_details(details, include_digests=True)
+    return {"data_fingerprint": shown["data_fingerprint"]} if "data_fingerprint" in shown else {}
+
+
+def with_data_digests(document: dict[str, Any], ledger: Ledger) -> dict[str, Any]:
+    """`budget_document(...)` for a user who asks for digests: each release gets its keyed data
+    fingerprint (an unkeyed one, from before keys, is withheld). Not for publishing by default."""
+    by_id = {r.id: r for r in ledger.history(document["budget"]["name"])}
+    for release in document["releases"]:
+        release.update(_digests(by_id[release["release_id"]].details or {}))
+    return document
