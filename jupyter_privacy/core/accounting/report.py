@@ -5,7 +5,7 @@ the computation each runs, and the text/JSON it shows. One implementation, two t
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_privacy.core.accounting.setting import (
     ACCOUNTANT_NAMES,
@@ -16,7 +16,9 @@ from jupyter_privacy.core.accounting.setting import (
 )
 from jupyter_privacy.core.errors import InvalidParameterError
 
-# The accountants (dp-accounting, scipy) load in the reports, not when the arguments are declared.
+#: The accountants' names only: declaring the arguments must not load dp-accounting and scipy
+#: (~1 s); the functions below import them on first use.
+ACCOUNTANTS = ACCOUNTANT_NAMES
 
 
 def _number(kind: type) -> Any:
@@ -51,7 +53,7 @@ def add_epsilon_arguments(parser: argparse.ArgumentParser) -> None:
     add_run_arguments(parser)
     parser.add_argument("--noise-multiplier", type=_number(float), required=True, metavar="σ")
     parser.add_argument(
-        "--accountant", choices=[*ACCOUNTANT_NAMES, "all"], default="all",
+        "--accountant", choices=[*ACCOUNTANTS, "all"], default="all",
         help="rdp (current conversion), rdp-classic (tutorial-era conversion), pld, or all",
     )  # fmt: skip
     parser.add_argument(
@@ -64,41 +66,8 @@ def add_epsilon_arguments(parser: argparse.ArgumentParser) -> None:
 def add_target_arguments(parser: argparse.ArgumentParser, *, epochs_required: bool) -> None:
     parser.add_argument("--target-epsilon", type=_number(float), required=True, metavar="ε")
     add_run_arguments(parser, epochs_required=epochs_required)
-    parser.add_argument("--accountant", choices=list(ACCOUNTANT_NAMES), default="rdp")
+    parser.add_argument("--accountant", choices=list(ACCOUNTANTS), default="rdp")
     parser.add_argument("--sampling", choices=list(SAMPLINGS), default="poisson")
-
-
-#: Beyond these the work is refused, not attempted: RDP handles any count, but PLD's support (its
-#: memory and time) grows with ε (about 1 GB at ε 250; `--epochs 1e12` asked for 221 TiB).
-MAX_STEPS = 10**12
-PLD_MAX_EPSILON = 200.0
-ZERO_EPSILON_NOTE = (
-    "ε 0: the accountant bounds the privacy loss as (0, δ)-DP, a guarantee only as strong as δ"
-)
-
-
-def check_work(setting: DpSgdSetting, accountants: tuple[str, ...],
-               samplings: tuple[str, ...]) -> None:  # fmt: skip
-    """Refuse settings whose accounting would not finish in bounded memory and time."""
-    from jupyter_privacy.core.accounting.accountants import dp_sgd_epsilon
-
-    if setting.total_steps > MAX_STEPS:
-        raise InvalidParameterError(
-            f"{setting.total_steps:.3g} optimizer steps is beyond what the accountants are meant "
-            f"for (at most {MAX_STEPS:.0e}); check --epochs/--steps and --dataset-size",
-            parameter="epochs",
-        )
-    if "pld" not in accountants:
-        return
-    for sampling in samplings:
-        bound = dp_sgd_epsilon(setting.with_changes(sampling=sampling), "rdp").epsilon
-        if bound > PLD_MAX_EPSILON:
-            raise InvalidParameterError(
-                f"ε is about {bound:.3g} under RDP ({sampling} sampling): no meaningful privacy, "
-                f"and too large for PLD accounting, whose work grows with ε (limit {PLD_MAX_EPSILON:g}). "
-                "Use --accountant rdp, or fewer epochs / more noise",
-                parameter="accountant",
-            )
 
 
 def _setting(
@@ -115,11 +84,8 @@ def _setting(
 
 
 def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
-    from jupyter_privacy.core.accounting.accountants import compare_accountants
-    from jupyter_privacy.core.accounting.statement import privacy_statement
-
     setting = _setting(args, args.noise_multiplier)
-    accountants = ACCOUNTANT_NAMES if args.accountant == "all" else (args.accountant,)
+    accountants = tuple(ACCOUNTANTS) if args.accountant == "all" else (args.accountant,)
     samplings = tuple(SAMPLINGS) if args.sampling == "both" else (args.sampling,)
     check_work(setting, accountants, samplings)
     results = compare_accountants(setting, accountants, samplings)
@@ -135,8 +101,6 @@ def epsilon_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def noise_report(args: argparse.Namespace) -> dict[str, Any]:
-    from jupyter_privacy.core.accounting.calibrate import noise_for_target_epsilon
-
     delta = args.delta if args.delta is not None else default_delta(args.dataset_size)
     calibration = noise_for_target_epsilon(
         args.target_epsilon, dataset_size=args.dataset_size, batch_size=args.batch_size,
@@ -147,8 +111,6 @@ def noise_report(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def epochs_report(args: argparse.Namespace) -> dict[str, Any]:
-    from jupyter_privacy.core.accounting.calibrate import max_epochs_for_target
-
     setting = _setting(args, args.noise_multiplier, epochs=1.0)
     epochs, result = max_epochs_for_target(args.target_epsilon, setting, accountant=args.accountant)
     return {
@@ -187,7 +149,8 @@ def _note(report: dict[str, Any], sampling: str) -> str:
 def format_noise_report(report: dict[str, Any]) -> str:
     a = report["achieved"]
     if a["epsilon"] > 0:
-        reached = f"gives ε = {a['epsilon']:.6g} ≤ target {report['target_epsilon']:.6g} at δ = {a['delta']:.6g}"
+        reached = (f"gives ε = {a['epsilon']:.6g} ≤ target {report['target_epsilon']:.6g} at "
+                   f"δ = {a['delta']:.6g}")  # fmt: skip
     else:  # the accountant's bound is all in δ: "ε = 0" alone would read as perfect privacy
         reached = (
             f"meets target ε {report['target_epsilon']:.6g} only because δ = {a['delta']:.6g} "
@@ -207,3 +170,67 @@ def format_epochs_report(report: dict[str, Any]) -> str:
         f"{report['target_epsilon']:.6g} at δ = {a['delta']:.6g} ({a['accountant']}, {a['sampling']} "
         f"sampling, σ = {a['noise_multiplier']:g}; privacy unit: {a['privacy_unit']})"
     )
+
+
+# -- bounded work, and the accountants loaded on first use ------------------------------------------
+
+#: Beyond these the work is refused, not attempted: RDP handles any count, but PLD's support (its
+#: memory and time) grows with ε (about 1 GB at ε 250; `--epochs 1e12` asked for 221 TiB).
+MAX_STEPS = 10**12
+PLD_MAX_EPSILON = 200.0
+ZERO_EPSILON_NOTE = (
+    "ε 0: the accountant bounds the privacy loss as (0, δ)-DP, a guarantee only as strong as δ"
+)
+
+
+def check_work(setting: DpSgdSetting, accountants: tuple[str, ...],
+               samplings: tuple[str, ...]) -> None:  # fmt: skip
+    """Refuse settings whose accounting would not finish in bounded memory and time."""
+    from jupyter_privacy.core.accounting.accountants import dp_sgd_epsilon
+
+    if setting.total_steps > MAX_STEPS:
+        raise InvalidParameterError(
+            f"{setting.total_steps:.3g} optimizer steps is beyond what the accountants are meant "
+            f"for (at most {MAX_STEPS:.0e}); check --epochs/--steps and --dataset-size",
+            parameter="epochs",
+        )
+    if "pld" not in accountants:
+        return
+    for sampling in samplings:
+        bound = dp_sgd_epsilon(setting.with_changes(sampling=sampling), "rdp").epsilon
+        if bound > PLD_MAX_EPSILON:
+            raise InvalidParameterError(
+                f"ε is about {bound:.3g} under RDP ({sampling} sampling): no meaningful privacy, "
+                f"and too large for PLD accounting, whose work grows with ε (limit "
+                f"{PLD_MAX_EPSILON:g}). Use --accountant rdp, or fewer epochs / more noise",
+                parameter="accountant",
+            )
+
+
+if TYPE_CHECKING:
+    from jupyter_privacy.core.accounting.accountants import EpsilonResult
+    from jupyter_privacy.core.accounting.calibrate import NoiseCalibration
+
+
+def compare_accountants(*args: Any, **kwargs: Any) -> list[EpsilonResult]:
+    from jupyter_privacy.core.accounting import accountants
+
+    return accountants.compare_accountants(*args, **kwargs)
+
+
+def privacy_statement(*args: Any, **kwargs: Any) -> str:
+    from jupyter_privacy.core.accounting import statement
+
+    return statement.privacy_statement(*args, **kwargs)
+
+
+def noise_for_target_epsilon(*args: Any, **kwargs: Any) -> NoiseCalibration:
+    from jupyter_privacy.core.accounting import calibrate
+
+    return calibrate.noise_for_target_epsilon(*args, **kwargs)
+
+
+def max_epochs_for_target(*args: Any, **kwargs: Any) -> tuple[int, EpsilonResult]:
+    from jupyter_privacy.core.accounting import calibrate
+
+    return calibrate.max_epochs_for_target(*args, **kwargs)
