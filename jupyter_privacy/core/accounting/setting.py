@@ -24,6 +24,8 @@ from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.validation import check_delta, check_positive_int
 
 SAMPLINGS = ("poisson", "shuffle")
+#: The accountants' names (accountants.ACCOUNTANTS has their functions), light to import.
+ACCOUNTANT_NAMES = ("rdp", "rdp-classic", "pld")
 PRIVACY_UNIT = "one training example (add-or-remove-one adjacency)"
 
 

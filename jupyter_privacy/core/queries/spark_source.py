@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError, require_extra
+from jupyter_privacy.core.ledger.secret import DataKey
 from jupyter_privacy.core.queries.file_source import FileSource, open_paths
 from jupyter_privacy.core.queries.replay import files_fingerprint
 
@@ -145,14 +146,17 @@ class SparkSource:
         unit = col(privacy_id) if privacy_id else lit(None)
         return frame.select(unit.alias("unit"), key.alias("group"), amount.alias("value")).rdd
 
-    def fingerprint(self, columns: list[str]) -> str:
-        """Local files: their metadata and samples (all columns). Else the content, by Spark."""
+    def fingerprint(self, columns: list[str], key: DataKey) -> str:
+        """Local files: their metadata and samples (all columns). Else the content, by Spark.
+        Keyed with the ledger's data key, like every data digest."""
         if self.files is not None:
-            return self.files.fingerprint(columns)
-        return content_fingerprint(self.frame, sorted(set(columns)), self.schema)
+            return self.files.fingerprint(columns, key)
+        return content_fingerprint(self.frame, sorted(set(columns)), self.schema, key)
 
 
-def content_fingerprint(frame: Any, columns: list[str], schema: dict[str, str]) -> str:
+def content_fingerprint(
+    frame: Any, columns: list[str], schema: dict[str, str], key: DataKey
+) -> str:
     """One Spark pass over `columns`: the row count and, summed over rows (so the order of rows and
     partitions does not matter) as exact decimals, Spark's xxhash64 and murmur3 of each row's values
     and null flags. Those sums stay in memory; only the digest made from them is kept."""
@@ -169,4 +173,4 @@ def content_fingerprint(frame: Any, columns: list[str], schema: dict[str, str]) 
     parts = [f"rows={result['rows']}", *(f"{c}:{schema[c]}" for c in columns)]
     if columns:
         parts += [f"xxhash64={result['xxhash64']}", f"murmur3={result['murmur3']}"]
-    return files_fingerprint("spark-content", parts)
+    return files_fingerprint("spark-content", parts, key)

@@ -176,7 +176,7 @@ class SparkPrivateTable(PrivateTable):
         fractions = spec.split_fractions(split)
         plan: engine.Plan = self._calibrate(spec, epsilon, delta, split=fractions)
         preview = self._preview(plan, alpha)
-        fingerprint = self._spark.fingerprint(self._read_columns(spec))
+        fingerprint = self._spark.fingerprint(self._read_columns(spec), self.ledger.data_key())
         mechanism = "PipelineDP " + engine.DISTRIBUTION
         if plan.selection is not None:
             mechanism += " + partition selection"

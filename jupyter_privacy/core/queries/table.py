@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from jupyter_privacy.core.data_errors import PASS_THROUGH
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import columns as kinds
@@ -242,7 +243,7 @@ class PrivateTable:
         preview = self._preview(calibrated, alpha)
         columns = list(calibrated.columns)
         self._check_rows()
-        fingerprint = self._source.fingerprint(columns, calibrated.encoded)
+        fingerprint = self._source.fingerprint(columns, self.ledger.data_key(), calibrated.encoded)
 
         def compute() -> list[dict[str, Any]]:
             facts = self._source.data_facts(columns, self.bounds)
@@ -251,7 +252,13 @@ class PrivateTable:
                 if facts.complete
                 else calibrated
             )
-            frame = run(measured, self._source.scan(columns, measured.encoded))
+            try:
+                frame = run(measured, self._source.scan(columns, measured.encoded))
+            except PASS_THROUGH:
+                raise
+            except BaseException as error:  # OpenDP/polars quote the cells they fail on
+                failure = self._source.data_error(error, columns)
+                raise failure from None
             if spec.group_by:  # post-processing: a stable order for display and replay
                 frame = frame.with_columns(pl.col(c).cast(pl.String) for c in measured.encoded)
                 frame = frame.sort(list(spec.group_by), nulls_last=True)

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.accounting import EpsilonResult, dp_sgd_epsilon
+from jupyter_privacy.core.data_errors import private_data
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release, open_ledger
-from jupyter_privacy.core.training.fingerprint import data_fingerprint
+from jupyter_privacy.core.training.fingerprint import check_class_labels, data_fingerprint
 from jupyter_privacy.core.training.models import (
     FAST_CLIPPING,
     correct_predictions,
@@ -57,6 +58,8 @@ from jupyter_privacy.core.training.validation import (
 )
 
 __all__ = ["TrainingPlan", "TrainingResult", "check_fits_budget", "plan_training", "train_dp_sgd"]
+_BAD_DATA_HINT = ("check that y holds class indices below the model's number of outputs and that "
+                  "x holds no NaN; nothing was spent")  # fmt: skip
 
 
 @dataclass
@@ -148,8 +151,8 @@ def train_dp_sgd(
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
         tf, _ = load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
-        fingerprint = data_fingerprint(x, y)
-        key = _replay_key(model, fingerprint, budget, plan, call)
+        fingerprint = data_fingerprint(x, y, key=opened.data_key())
+        key = _replay_key(model, fingerprint, budget, plan, call, ledger=opened)
         store = model_store_dir(model_store, opened.url)
         if not fresh:
             replayed = _replay(tf, opened, budget, key, store, model, plan, call)
@@ -160,6 +163,8 @@ def train_dp_sgd(
             model, learning_rate=plan.learning_rate, loss=loss, from_logits=from_logits,
             prefer_fast_clipping=fast_clipping,
         )  # fmt: skip
+        if loss == "sparse_categorical_crossentropy":  # before TF can log a bad label
+            check_class_labels(y, int(prepared.model.output_shape[-1]))
         if prepared.path != FAST_CLIPPING and fast_clipping:
             warnings.warn(prepared.reason, stacklevel=2)
         from jupyter_privacy.core.training.engine import DpSgdEngine
@@ -172,11 +177,14 @@ def train_dp_sgd(
         planner = BatchPlanner(plan.setting, epochs=plan.epochs, physical_batch=plan.physical_batch)
         tracker = _tracker(progress, on_epoch)
         first_record = len(tracker.records)
-        validation_releases = _run_epochs(
-            tf, engine, planner, plan, validation, tracker, progress_bar,
-            ledger=opened, budget=budget, key=key, description=description, loss=loss,
-            from_logits=from_logits,
-        )  # fmt: skip
+        with private_data(
+            "training on the data", hint=_BAD_DATA_HINT, only=(tf.errors.InvalidArgumentError,)
+        ):  # its text lists labels
+            validation_releases = _run_epochs(
+                tf, engine, planner, plan, validation, tracker, progress_bar,
+                ledger=opened, budget=budget, key=key, description=description, loss=loss,
+                from_logits=from_logits,
+            )  # fmt: skip
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
         staged: list[Path] = []
@@ -223,9 +231,10 @@ def find_training_replay(
     if args["fresh"]:
         return None
     plan = _plan(args, _dataset_size(x, y))
-    key = _replay_key(model, data_fingerprint(x, y), budget, plan, args)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
+        key = _replay_key(model, data_fingerprint(x, y, key=opened.data_key()), budget, plan,
+                          args, ledger=opened)  # fmt: skip
         return stored_training(
             opened, budget, key, model_store_dir(args["model_store"], opened.url)
         )
@@ -337,13 +346,15 @@ def _dataset_size(x: Any, y: Any) -> int:
 
 
 def _replay_key(
-    model: Any, fingerprint: str, budget: str, plan: TrainingPlan, call: dict[str, Any]
-) -> str:
+    model: Any, fingerprint: str, budget: str, plan: TrainingPlan, call: dict[str, Any], *,
+    ledger: Ledger,
+) -> str:  # fmt: skip
     """Everything that determines the release: budget, architecture, settings and data."""
     validation_data = call["validation_data"]
+    validation = (data_fingerprint(*validation_data, key=ledger.data_key())
+                  if validation_data else None)  # fmt: skip
     settings = {**plan.hyper_parameters(), "loss": call["loss"], "from_logits": call["from_logits"],
-                "fast_clipping": call["fast_clipping"],
-                "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
+                "fast_clipping": call["fast_clipping"], "validation": validation}  # fmt: skip
     return training_replay_key(budget, architecture=model.to_json(), settings=settings,
                                fingerprint=fingerprint)  # fmt: skip
 
