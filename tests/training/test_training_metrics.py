@@ -50,6 +50,13 @@ def planted(ledger, digits_task):
     return model, x, y, exact
 
 
+def _train(ledger, model, x, y, **options):
+    """300 training rows (the sentinel among them), 100 private validation rows, progress bar on."""
+    return train_dp_sgd(model, x[:300], y[:300], budget="m", ledger=ledger,
+                        validation_data=(x[300:], y[300:]), progress_bar=True, **OPTIONS,
+                        **options)  # fmt: skip
+
+
 def _outputs(ledger, result, monitor, printed, tmp_path) -> dict[str, str]:
     card = build_card({"name": "digits"}, ledger=ledger, budget="m", release_id=result.release.id)
     return {
@@ -72,10 +79,7 @@ def test_default_outputs_carry_no_exact_training_metric(
 ):
     model, x, y, exact = planted
     monitor = TrainingMonitor()
-    result = train_dp_sgd(
-        model, x[:300], y[:300], budget="m", ledger=ledger, validation_data=(x[300:], y[300:]),
-        progress=monitor.progress, progress_bar=True, **OPTIONS,
-    )  # fmt: skip
+    result = _train(ledger, model, x, y, progress=monitor.progress)
     printed = capfd.readouterr()
     assert "ε" in printed.out and "val_accuracy" in printed.out  # the progress bar did print
     assert all(r.loss is None and r.accuracy is None for r in result.records)
@@ -93,10 +97,7 @@ def test_opted_in_training_metrics_are_labelled_and_never_stored(
 ):
     model, x, y, exact = planted
     monitor = TrainingMonitor()
-    result = train_dp_sgd(
-        model, x[:300], y[:300], budget="m", ledger=ledger, validation_data=(x[300:], y[300:]),
-        progress=monitor.progress, progress_bar=True, show_private_metrics=True, **OPTIONS,
-    )  # fmt: skip
+    result = _train(ledger, model, x, y, progress=monitor.progress, show_private_metrics=True)
     printed = capfd.readouterr()
     # Shown to the analyst, so the check of the test above would have caught it.
     assert figures_near(printed.out, exact, TOLERANCE)
@@ -113,10 +114,7 @@ def test_opted_in_training_metrics_are_labelled_and_never_stored(
         if name not in shown_to_analyst:
             assert not figures_near(text, exact, TOLERANCE), name
 
-    again = train_dp_sgd(  # a replay hands back the stored history: no exact figure in it
-        model, x[:300], y[:300], budget="m", ledger=ledger, validation_data=(x[300:], y[300:]),
-        progress_bar=True, **OPTIONS,
-    )  # fmt: skip
+    again = _train(ledger, model, x, y)  # a replay hands back the stored history: no exact figure
     replayed = capfd.readouterr()
     assert again.release.replayed and [r.epoch for r in again.records] == [1, 2]
     assert all(r.loss is None and not r.private_metrics for r in again.records)

@@ -53,7 +53,11 @@ from jupyter_privacy.core.training.replay import (
     save_weights,
     weights_path,
 )
-from jupyter_privacy.core.training.validation import DEFAULT_VALIDATION_EPSILON, validation_mode
+from jupyter_privacy.core.training.validation import (
+    DEFAULT_VALIDATION_EPSILON,
+    validation_mode,
+    validation_summary,
+)
 
 KIND = "federated"
 
@@ -88,13 +92,10 @@ class FederatedResult:
         return self.plan.statement()
 
     def summary(self) -> str:
-        last = self.records[-1] if self.records else None
-        accuracy = ""
-        if last and last.val_accuracy is not None:
-            how = "DP-released" if self.plan.validation == "dp" else "on data declared public"
-            accuracy = f", validation accuracy {last.val_accuracy:.3f} ({how})"
-        validation = (f"; DP validation ε {self.plan.validation_epsilon:.3g} in "
-                      f"{self.plan.rounds} releases" if self.plan.validation == "dp" else "")  # fmt: skip
+        last = self.records[-1].val_accuracy if self.records else None
+        accuracy, validation = validation_summary(
+            last, self.plan.validation, self.plan.validation_epsilon, self.plan.rounds
+        )
         how = "replayed, nothing spent" if self.release.replayed else f"Flower {self.engine}"
         return (
             f"DP-FedAvg ({self.plan.mode} DP, {how}) over {self.plan.clients} clients for "
@@ -197,7 +198,7 @@ def train_federated(
     fingerprint = clients_fingerprint(clients)
     key = federated_replay_key(budget, model.to_json(), {
         **plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
-        "validation": data_fingerprint(validation.x, validation.y) if validation else None,
+        "validation": data_fingerprint(*validation) if validation else None,
     }, fingerprint)  # fmt: skip
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)

@@ -57,6 +57,7 @@ from jupyter_privacy.core.training.validation import (
     release_dp_accuracy,
     validation_mode,
     validation_set,
+    validation_summary,
 )
 
 __all__ = ["TrainingPlan", "TrainingResult", "check_fits_budget", "plan_training", "train_dp_sgd"]
@@ -88,13 +89,10 @@ class TrainingResult:
         return f"<TrainingResult: {self.summary()}>"
 
     def summary(self) -> str:
-        last = self.records[-1] if self.records else None
-        accuracy = ""
-        if last and last.val_accuracy is not None:
-            how = "DP-released" if self.plan.validation == "dp" else "on data declared public"
-            accuracy = f", validation accuracy {last.val_accuracy:.3f} ({how})"
-        validation = (f"; DP validation ε {self.plan.validation_epsilon:.3g} in "
-                      f"{self.plan.epochs} releases" if self.plan.validation == "dp" else "")  # fmt: skip
+        last = self.records[-1].val_accuracy if self.records else None
+        accuracy, validation = validation_summary(
+            last, self.plan.validation, self.plan.validation_epsilon, self.plan.epochs
+        )
         private = ("; training loss and accuracy shown to you (exact, not private: do not "
                    "publish)" if self.private_metrics_shown else "")  # fmt: skip
         return (

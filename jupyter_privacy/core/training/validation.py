@@ -19,6 +19,7 @@ validation accuracy would be a release outside the (ε, δ) statement. Two hones
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,10 @@ class ValidationSet:
     trained_by: str = "a DP-SGD training"
     privacy_unit: str = PRIVACY_UNIT
 
+    def __iter__(self) -> Iterator[Any]:
+        """`x, y = validation`, like the (x, y) pair it was given as."""
+        return iter((self.x, self.y))
+
     @property
     def rows(self) -> int:
         return len(self.x)
@@ -113,6 +118,19 @@ class ValidationSet:
                     "is its own ledger release in the same budget",
             "release_ids": list(release_ids or []),
         }  # fmt: skip
+
+
+def validation_summary(
+    accuracy: float | None, mode: str, epsilon_total: float, releases: int
+) -> tuple[str, str]:
+    """The two clauses a training's one-line summary gives its validation: the last accuracy and
+    how it was released, and the DP validation share (empty strings when they do not apply)."""
+    shown = ""
+    if accuracy is not None:
+        how = "DP-released" if mode == "dp" else "on data declared public"
+        shown = f", validation accuracy {accuracy:.3f} ({how})"
+    spent = f"; DP validation ε {epsilon_total:.3g} in {releases} releases" if mode == "dp" else ""
+    return shown, spent
 
 
 def validation_set(
