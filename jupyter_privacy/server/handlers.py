@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from jupyter_privacy.server.views import active_budget, budget_json, release_jso
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
+MAX_OFFSET = 10**9  # more releases than any ledger holds; larger values are refused, not run
 VERIFY_MAX_AGE_S = 30.0
 VERIFY_IN_PROCESS_MAX = 20_000  # entries; longer chains are checked in a child process
 EMPTY_REPORT = {
@@ -99,11 +101,12 @@ class BudgetHandler(PrivacyAPIHandler):
 
 
 def read_paging(handler: PrivacyAPIHandler) -> tuple[int, int]:
-    """`offset` ≥ 0 and 1 ≤ `limit` ≤ MAX_PAGE from the query string."""
-    raw_offset = handler.get_argument("offset", "0")
-    if not raw_offset.strip().isdigit():
+    """`offset` ≥ 0 and 1 ≤ `limit` ≤ MAX_PAGE from the query string; newest releases first."""
+    raw_offset = handler.get_argument("offset", "0").strip()
+    if not re.fullmatch(r"[0-9]{1,10}", raw_offset) or int(raw_offset) > MAX_OFFSET:
         raise InvalidParameterError(
-            f"offset must be a whole number ≥ 0, got {raw_offset!r}", parameter="offset"
+            f"offset must be a whole number from 0 to {MAX_OFFSET}, got {raw_offset[:20]!r}",
+            parameter="offset",
         )
     limit = check_positive_int(handler.get_argument("limit", str(DEFAULT_PAGE)), "limit")
     if limit > MAX_PAGE:
