@@ -53,6 +53,12 @@ async def test_create_then_raise_goes_through_the_ledger(jp_fetch, ledger: Ledge
      ({"name": "ok", "epsilon": 1, "notes": "n" * 5000}, 400, "invalid_parameter", "longer"),
      ("[1, 2]", 400, "invalid_parameter", "JSON object"),
      ("{not json", 400, "invalid_parameter", "not JSON"),
+     ('{"name": "ok", "epsilon": 1, "notes": "' + "n" * 70_000 + '"}', 413, "request_too_large",
+      "at most"),
+     ('{"name": "ok", "epsilon": 1, "notes": ' + "[" * 100_000 + "]" * 100_000 + "}", 413,
+      "request_too_large", "at most"),
+     ('{"name": "ok", "epsilon": 1, "notes": ' + "[" * 20_000 + "]" * 20_000 + "}", 400,
+      "invalid_parameter", "nested too deeply"),
      ({"name": "taken", "epsilon": 1}, 409, "duplicate_budget", "already exists")],
 )  # fmt: skip
 async def test_bad_create_is_refused_and_writes_nothing(
