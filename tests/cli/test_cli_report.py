@@ -32,7 +32,7 @@ def test_report_is_one_offline_page(
             ledger.spend(
                 "census", 0.1, value={"wage": SENTINEL}, description=f"mean wage <{i}>",
                 origin=f"notebook:{tmp_path / 'wages.ipynb'}#cell={i}", actor="ana",
-                details={"data_fingerprint": SENTINEL},
+                details={"data_fingerprint": SENTINEL}, replay_key=f"dpq2:{SENTINEL}:{i}",
             )  # fmt: skip
     out = tmp_path / "site" / "budgets.html"
     done = run("report", "budgets", "--out", str(out), "--root", str(tmp_path), env=cli_env)

@@ -36,6 +36,7 @@ def team(ledger: Ledger, jp_root_dir) -> Ledger:
             "census", 0.05, value={"wage": SENTINEL}, description=f"mean wage {i}",
             origin=f"notebook:{jp_root_dir / 'analysis' / 'wages.ipynb'}#cell={i}",
             actor="ana" if i % 2 else "bo", details={"data_fingerprint": SENTINEL},
+            replay_key=f"dpq2:{SENTINEL}:{i}",
         )  # fmt: skip
     ledger.spend("model", 3.0, value=SENTINEL, description="dp-sgd fit", origin="script:train.py")
     return ledger
