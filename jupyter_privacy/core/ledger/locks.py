@@ -13,17 +13,18 @@ holding the chain head's row lock in `pg_locks` / `pg_stat_activity`.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import json
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from jupyter_privacy.core.ledger.chain import utc_now
 from jupyter_privacy.core.ledger.provenance import current_actor
 
 HOLDER_SUFFIX = "-writer"
@@ -49,12 +50,13 @@ class HolderRecord:
         self._fd: int | None = None
         self._disabled = False
         self._lock = threading.Lock()
-        self._identity = writer_identity()
+        # Everything but the start time is fixed per process: encode it once.
+        self._prefix = json.dumps(writer_identity())[:-1].encode() + b', "since": '
 
     def held(self) -> None:
         fd = self._open()
         if fd is not None:
-            record = json.dumps({**self._identity, "since": utc_now()}).encode()
+            record = self._prefix + b"%.6f}" % time.time()
             with contextlib.suppress(OSError):
                 os.pwrite(fd, record[: _RECORD_SIZE - 1].ljust(_RECORD_SIZE - 1) + b"\n", 0)
 
@@ -94,7 +96,10 @@ def describe_sqlite_holder(ledger_path: Path) -> str | None:
     who = f"{record.get('user', '?')}, pid {record['pid']} on {record.get('host', '?')}"
     if record.get("host") == socket.gethostname() and not _alive(record["pid"]):
         return f"the last writer recorded ({who}) is no longer running: holder unknown"
-    return f"held by {who}, writing since {record.get('since', '?')}"
+    since = record.get("since")
+    if isinstance(since, (int, float)):
+        since = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(timespec="seconds")
+    return f"held by {who}, writing since {since or '?'}"
 
 
 def _alive(pid: Any) -> bool:

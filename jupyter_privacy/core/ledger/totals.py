@@ -10,6 +10,7 @@ that entry's hash and its place in the chain, and refuses with "ledger tampered"
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -52,6 +53,21 @@ class Totals:
     def raised(self, epsilon_total: float, delta_total: float) -> Totals:
         return replace(self, epsilon_total=epsilon_total, delta_total=delta_total)
 
+    def well_formed(self) -> bool:
+        """Whether every field has the type and shape the kit writes (finite amounts)."""
+        try:
+            spent = [dec(self.epsilon_spent), dec(self.delta_spent), dec(self.rho_spent)]
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        numbers = (self.epsilon_total, self.delta_total)
+        return (
+            isinstance(self.composition, str)
+            and all(isinstance(v, float) and math.isfinite(v) for v in numbers)
+            and isinstance(self.release_count, int)
+            and not isinstance(self.release_count, bool)
+            and all(d.is_finite() for d in spent)
+        )
+
     def spent_columns(self) -> dict[str, Any]:
         """The cached `jp_budgets` columns these totals set."""
         return {
@@ -83,15 +99,10 @@ def parse_totals(text: Any) -> Totals | None:
     if not isinstance(text, str):
         return None
     try:
-        data = json.loads(text)
-        totals = Totals(**data)
-        for name in ("epsilon_spent", "delta_spent", "rho_spent"):
-            dec(getattr(totals, name))
-    except (TypeError, ValueError, ArithmeticError):
+        totals = Totals(**json.loads(text))
+    except (TypeError, ValueError):
         return None
-    if not isinstance(totals.release_count, int) or not isinstance(totals.composition, str):
-        return None
-    return totals
+    return totals if totals.well_formed() else None
 
 
 #: The labels under which a budget's newest entry is selected (statements.SELECT_BUDGET_FOR_WRITE).
@@ -129,13 +140,20 @@ def head_totals(row: Any, chain_head: Any, display_url: str) -> Totals:
         raise _tampered(
             display_url, name, f"its newest entry ({head['id']}) no longer fits in the chain"
         )
-    totals = parse_totals(head["totals_json"])
-    if totals is None or cached_totals_json(row) != head["totals_json"]:
+    if cached_totals_json(row) != head["totals_json"]:
         raise _tampered(
             display_url, name,
             "its cached totals in jp_budgets (ε/δ/ρ spent, release count, totals allowed or "
             f"composition) differ from the totals chained in entry {head['id']}",
         )  # fmt: skip
+    # The cached row equals the chained totals exactly, so build them from the row (no parse).
+    totals = Totals(
+        composition=row.composition, epsilon_total=row.epsilon_total,
+        delta_total=row.delta_total, epsilon_spent=row.epsilon_spent,
+        delta_spent=row.delta_spent, rho_spent=row.rho_spent, release_count=row.release_count,
+    )  # fmt: skip
+    if not totals.well_formed():
+        raise _tampered(display_url, name, f"entry {head['id']} chains malformed totals")
     return totals
 
 
