@@ -31,6 +31,15 @@ class Totals:
     rho_spent: str = "0"
     release_count: int = 0
 
+    @classmethod
+    def of_budget_row(cls, row: Any) -> Totals:
+        """The totals a cached `jp_budgets` row claims (unchecked: see `well_formed`)."""
+        return cls(
+            composition=row.composition, epsilon_total=row.epsilon_total,
+            delta_total=row.delta_total, epsilon_spent=row.epsilon_spent,
+            delta_spent=row.delta_spent, rho_spent=row.rho_spent, release_count=row.release_count,
+        )  # fmt: skip
+
     def to_json(self) -> str:
         data = {  # not dataclasses.asdict: this runs twice per spend
             "composition": self.composition, "epsilon_total": self.epsilon_total,
@@ -81,15 +90,7 @@ class Totals:
 def cached_totals_json(row: Any) -> str | None:
     """The totals the cached `jp_budgets` row claims, encoded like an entry's (None if malformed)."""
     try:
-        return Totals(
-            composition=row.composition,
-            epsilon_total=row.epsilon_total,
-            delta_total=row.delta_total,
-            epsilon_spent=row.epsilon_spent,
-            delta_spent=row.delta_spent,
-            rho_spent=row.rho_spent,
-            release_count=row.release_count,
-        ).to_json()
+        return Totals.of_budget_row(row).to_json()
     except (TypeError, ValueError):
         return None
 
@@ -147,11 +148,7 @@ def head_totals(row: Any, chain_head: Any, display_url: str) -> Totals:
             f"composition) differ from the totals chained in entry {head['id']}",
         )  # fmt: skip
     # The cached row equals the chained totals exactly, so build them from the row (no parse).
-    totals = Totals(
-        composition=row.composition, epsilon_total=row.epsilon_total,
-        delta_total=row.delta_total, epsilon_spent=row.epsilon_spent,
-        delta_spent=row.delta_spent, rho_spent=row.rho_spent, release_count=row.release_count,
-    )  # fmt: skip
+    totals = Totals.of_budget_row(row)
     if not totals.well_formed():
         raise _tampered(display_url, name, f"entry {head['id']} chains malformed totals")
     return totals

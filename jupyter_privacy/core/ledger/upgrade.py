@@ -60,12 +60,7 @@ def upgrade_ledger(ledger: LedgerBase) -> UpgradeReport:
         budgets = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
         actor, now = current_actor(), chain.utc_now()
         for row in budgets:
-            totals = Totals(
-                composition=row.composition, epsilon_total=row.epsilon_total,
-                delta_total=row.delta_total, epsilon_spent=row.epsilon_spent,
-                delta_spent=row.delta_spent, rho_spent=row.rho_spent,
-                release_count=row.release_count,
-            )  # fmt: skip
+            totals = Totals.of_budget_row(row)
             ledger._append(
                 conn, conn.execute(SELECT_HEAD).one(), budget_id=row.id, kind=EVENT_KIND,
                 epsilon=0.0, delta=0.0, mechanism="ledger.checkpoint", actor=actor,
