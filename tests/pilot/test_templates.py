@@ -70,6 +70,7 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     assert "epsilon" in card and "rdp" in card.lower()
     budget = json.loads((out / "privacy-budget.json").read_text())
     assert budget["releases"] and budget["releases"][0]["accountant"]
+    assert budget["anchor"]["entries"] > 0 and "Ledger anchor" in (out / "index.html").read_text()
     executed = nbformat.read(out / "notebooks" / "03_dpsgd_pilot.ipynb", as_version=4)
     assert any(c.get("metadata", {}).get("tags") == ["injected-parameters"] for c in executed.cells)
 
