@@ -15,6 +15,10 @@ _HASHED_FIELDS = (
     "origin", "created_at", "value_json", "details_json", "replay_key", "prev_hash",
 )  # fmt: skip
 
+# Built once: `json.dumps` with options builds a new encoder on every call (twice per spend each).
+_HASH_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_VALUE_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+
 
 def entry_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 over the entry's fields and the previous entry's hash (so order and deletions show).
@@ -28,8 +32,7 @@ def entry_hash(row: Mapping[str, Any]) -> str:
     totals = row.get("totals_json")
     if totals is not None:
         payload.append(totals)
-    encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_HASH_ENCODER.encode(payload).encode("utf-8")).hexdigest()
 
 
 def hash_matches(row: Mapping[str, Any]) -> bool:
@@ -67,7 +70,12 @@ def to_jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return encode(to_jsonable(value))
+
+
+def encode(plain: Any) -> str:
+    """Canonical JSON of a value already made plain by `to_jsonable`."""
+    return _VALUE_ENCODER.encode(plain)
 
 
 def utc_now() -> str:

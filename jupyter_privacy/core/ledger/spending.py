@@ -56,7 +56,8 @@ class SpendingMixin(LedgerBase):
             raise InvalidParameterError("pass either compute= or value=, not both")
         if replay_key is not None and (not isinstance(replay_key, str) or not replay_key):
             raise InvalidParameterError("replay_key must be a non-empty string")
-        details_json = chain.dumps(details or {})
+        plain_details = chain.to_jsonable(details or {})
+        details_json = chain.encode(plain_details)
         with self._errors():
             if replay_key and not fresh:
                 with self._engine.connect() as conn:
@@ -80,7 +81,8 @@ class SpendingMixin(LedgerBase):
                 if totals.composition == "zcdp":
                     charged_rho = rule.charged_rho(spend)  # type: ignore[attr-defined]
                 released = compute() if compute is not None else value
-                value_json = chain.dumps(released)
+                plain_value = chain.to_jsonable(released)  # what is stored is what is returned
+                value_json = chain.encode(plain_value)
                 now = chain.utc_now()
                 entry_actor, entry_origin = actor or current_actor(), origin or current_origin()
                 after = totals.after_release(epsilon, delta, charged_rho)
@@ -105,8 +107,8 @@ class SpendingMixin(LedgerBase):
                 return Release(
                     id=entry_id, budget=row.name, epsilon=epsilon, delta=delta, rho=charged_rho,
                     mechanism=mechanism, description=description, actor=entry_actor,
-                    origin=entry_origin, created_at=now, value=chain.loads(value_json),
-                    details=chain.loads(details_json), replay_key=replay_key,
+                    origin=entry_origin, created_at=now, value=plain_value,
+                    details=plain_details, replay_key=replay_key,
                 )  # fmt: skip
 
     def find_replay(self, budget: str, replay_key: str) -> Release | None:

@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from jupyter_privacy.core.errors import LedgerIntegrityError
 from jupyter_privacy.core.ledger import chain, schema
 from jupyter_privacy.core.ledger.composition import add, dec
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
 
-@dataclass(frozen=True)
-class Totals:
-    """What a budget allows and has spent; the spent amounts are exact decimal text."""
+
+class Totals(NamedTuple):
+    """What a budget allows and has spent; the spent amounts are exact decimal text.
+
+    A NamedTuple rather than a frozen dataclass: two are built on every spend.
+    """
 
     composition: str
     epsilon_total: float
@@ -35,24 +38,16 @@ class Totals:
     def of_budget_row(cls, row: Any) -> Totals:
         """The totals a cached `jp_budgets` row claims (unchecked: see `well_formed`)."""
         return cls(
-            composition=row.composition, epsilon_total=row.epsilon_total,
-            delta_total=row.delta_total, epsilon_spent=row.epsilon_spent,
-            delta_spent=row.delta_spent, rho_spent=row.rho_spent, release_count=row.release_count,
+            row.composition, row.epsilon_total, row.delta_total, row.epsilon_spent,
+            row.delta_spent, row.rho_spent, row.release_count,
         )  # fmt: skip
 
     def to_json(self) -> str:
-        data = {  # not dataclasses.asdict: this runs twice per spend
-            "composition": self.composition, "epsilon_total": self.epsilon_total,
-            "delta_total": self.delta_total, "epsilon_spent": self.epsilon_spent,
-            "delta_spent": self.delta_spent, "rho_spent": self.rho_spent,
-            "release_count": self.release_count,
-        }  # fmt: skip
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        return _ENCODER.encode(self._asdict())
 
     def after_release(self, epsilon: float, delta: float, rho: float | None) -> Totals:
         """The totals once a release of (ε, δ, ρ) is added: the same sums `verify()` replays."""
-        return replace(
-            self,
+        return self._replace(
             epsilon_spent=str(add(dec(self.epsilon_spent), dec(epsilon))),
             delta_spent=str(add(dec(self.delta_spent), dec(delta))),
             rho_spent=str(add(dec(self.rho_spent), dec(rho or 0.0))),
@@ -60,21 +55,25 @@ class Totals:
         )
 
     def raised(self, epsilon_total: float, delta_total: float) -> Totals:
-        return replace(self, epsilon_total=epsilon_total, delta_total=delta_total)
+        return self._replace(epsilon_total=epsilon_total, delta_total=delta_total)
 
     def well_formed(self) -> bool:
         """Whether every field has the type and shape the kit writes (finite amounts)."""
         try:
-            spent = [dec(self.epsilon_spent), dec(self.delta_spent), dec(self.rho_spent)]
+            spent = (dec(self.epsilon_spent), dec(self.delta_spent), dec(self.rho_spent))
         except (TypeError, ValueError, ArithmeticError):
             return False
-        numbers = (self.epsilon_total, self.delta_total)
+        eps, delta, count = self.epsilon_total, self.delta_total, self.release_count
         return (
-            isinstance(self.composition, str)
-            and all(isinstance(v, float) and math.isfinite(v) for v in numbers)
-            and isinstance(self.release_count, int)
-            and not isinstance(self.release_count, bool)
-            and all(d.is_finite() for d in spent)
+            type(self.composition) is str
+            and type(eps) is float
+            and type(delta) is float
+            and math.isfinite(eps)
+            and math.isfinite(delta)
+            and type(count) is int
+            and spent[0].is_finite()
+            and spent[1].is_finite()
+            and spent[2].is_finite()
         )
 
     def spent_columns(self) -> dict[str, Any]:
@@ -87,10 +86,10 @@ class Totals:
         }
 
 
-def cached_totals_json(row: Any) -> str | None:
-    """The totals the cached `jp_budgets` row claims, encoded like an entry's (None if malformed)."""
+def _encoded(totals: Totals) -> str | None:
+    """`totals` encoded like an entry's, or None when a value cannot be (bytes, NaN)."""
     try:
-        return Totals.of_budget_row(row).to_json()
+        return totals.to_json()
     except (TypeError, ValueError):
         return None
 
@@ -141,14 +140,13 @@ def head_totals(row: Any, chain_head: Any, display_url: str) -> Totals:
         raise _tampered(
             display_url, name, f"its newest entry ({head['id']}) no longer fits in the chain"
         )
-    if cached_totals_json(row) != head["totals_json"]:
+    totals = Totals.of_budget_row(row)
+    if _encoded(totals) != head["totals_json"]:
         raise _tampered(
             display_url, name,
             "its cached totals in jp_budgets (ε/δ/ρ spent, release count, totals allowed or "
             f"composition) differ from the totals chained in entry {head['id']}",
         )  # fmt: skip
-    # The cached row equals the chained totals exactly, so build them from the row (no parse).
-    totals = Totals.of_budget_row(row)
     if not totals.well_formed():
         raise _tampered(display_url, name, f"entry {head['id']} chains malformed totals")
     return totals
