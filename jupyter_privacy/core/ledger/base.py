@@ -23,11 +23,7 @@ from jupyter_privacy.core.errors import (
     UnknownBudgetError,
 )
 from jupyter_privacy.core.ledger import chain, schema
-from jupyter_privacy.core.ledger.locks import (
-    HolderRecord,
-    describe_postgres_holder,
-    describe_sqlite_holder,
-)
+from jupyter_privacy.core.ledger.locks import describe_postgres_holder, describe_sqlite_holder
 from jupyter_privacy.core.ledger.provenance import current_origin
 from jupyter_privacy.core.ledger.statements import (
     SELECT_BUDGET,
@@ -61,7 +57,6 @@ class LedgerBase:
         self.lock_timeout = lock_timeout
         path = sqlite_path(url) if is_sqlite(url) else None
         self._sqlite_file = path
-        self._holder = HolderRecord(path) if path is not None and not read_only else None
         #: False when a read-only open found nothing stored yet: an empty stand-in answers reads.
         self.exists = True
         with self._errors():
@@ -84,8 +79,6 @@ class LedgerBase:
     # -- lifecycle -----------------------------------------------------------------------------
     def close(self) -> None:
         self._engine.dispose()
-        if self._holder is not None:
-            self._holder.close()
 
     def __enter__(self) -> Any:
         return self
@@ -102,7 +95,7 @@ class LedgerBase:
 
     def _connect_for_write(self) -> WriteTransaction:
         conn = self._engine.connect().execution_options(sqlite_begin="IMMEDIATE")
-        return WriteTransaction(conn, self._holder)
+        return WriteTransaction(conn)
 
     def _write(self) -> WriteTransaction:
         """A write transaction, after checking this ledger may be written at all."""
@@ -147,7 +140,7 @@ class LedgerBase:
                     holder = describe_postgres_holder(conn)
         return (
             f"stayed locked by another process past the {self.lock_timeout:g} s lock timeout "
-            f"({holder or 'holder unknown: not a jupyter-privacy writer'})"
+            f"({holder or 'holder unknown'})"
         )
 
     # -- the chain -----------------------------------------------------------------------------

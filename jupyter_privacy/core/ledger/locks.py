@@ -1,10 +1,11 @@
 """Who holds the ledger's write lock, so a writer that gives up can say whom it waited for.
 
-SQLite: each write transaction of the kit records its writer (pid, host, user, start time) in
-`<ledger file>-writer` once it holds the lock, and blanks it when the transaction ends; a waiter
-that times out reads it. The record is one `pwrite` into a file kept open (a few µs, no truncation),
-so it costs the spend path nothing measurable. A writer outside the kit (the sqlite3 shell) leaves no
-record: the holder is then "unknown".
+SQLite: the writer of a WAL database holds a POSIX lock on byte 120 of the `-shm` file (SQLite's
+WAL write lock) for its whole write transaction; a waiter that times out asks the kernel who holds
+it (`fcntl(F_GETLK)`), then reads that process's user and program name from /proc. Nothing is
+written on the spend path, and it names writers outside the kit too (the sqlite3 shell). A lock
+held by another thread of the waiting process itself is invisible this way ("holder unknown").
+Linux only; elsewhere the holder is "unknown".
 
 PostgreSQL: every connection names itself (`application_name`), and the waiter looks up the session
 holding the chain head's row lock in `pg_locks` / `pg_stat_activity`.
@@ -13,105 +14,72 @@ holding the chain head's row lock in `pg_locks` / `pg_stat_activity`.
 from __future__ import annotations
 
 import contextlib
-import datetime
-import json
 import os
 import socket
-import threading
-import time
+import struct
+import sys
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jupyter_privacy.core.ledger.provenance import current_actor
 
-HOLDER_SUFFIX = "-writer"
-_RECORD_SIZE = 512
-_BLANK = b" " * (_RECORD_SIZE - 1) + b"\n"
-
-
-def writer_identity() -> dict[str, Any]:
-    return {"pid": os.getpid(), "host": socket.gethostname(), "user": current_actor()}
+#: SQLite's WAL write lock: byte 120 of the -shm file (UNIX_SHM_BASE + WAL_WRITE_LOCK).
+_WAL_WRITE_LOCK = 120
+#: Without WAL (a ledger whose journal mode could not be changed): the RESERVED byte of the file.
+_RESERVED_BYTE = 0x40000001
+_FLOCK = "hh4xqqi4x"  # struct flock on Linux x86-64 / aarch64
 
 
 def application_name() -> str:
     """How a kit connection names itself to PostgreSQL (at most 63 bytes are kept)."""
-    who = writer_identity()
-    return f"jupyter-privacy pid {who['pid']} on {who['host']} ({who['user']})"[:63]
-
-
-class HolderRecord:
-    """The `<ledger file>-writer` record of one process's writes (see the module docstring)."""
-
-    def __init__(self, ledger_path: Path) -> None:
-        self.path = ledger_path.with_name(ledger_path.name + HOLDER_SUFFIX)
-        self._fd: int | None = None
-        self._disabled = False
-        self._lock = threading.Lock()
-        # Everything but the start time is fixed per process: encode it once.
-        self._prefix = json.dumps(writer_identity())[:-1].encode() + b', "since": '
-
-    def held(self) -> None:
-        fd = self._open()
-        if fd is not None:
-            record = self._prefix + b"%.6f}" % time.time()
-            with contextlib.suppress(OSError):
-                os.pwrite(fd, record[: _RECORD_SIZE - 1].ljust(_RECORD_SIZE - 1) + b"\n", 0)
-
-    def released(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                os.pwrite(self._fd, _BLANK, 0)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._fd is not None:
-                with contextlib.suppress(OSError):
-                    os.close(self._fd)
-                self._fd = None
-
-    def _open(self) -> int | None:
-        if self._fd is not None or self._disabled:
-            return self._fd
-        with self._lock:
-            if self._fd is None and not self._disabled:
-                try:
-                    self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-                except OSError:  # a read-only folder: the write itself will fail and say so
-                    self._disabled = True
-        return self._fd
+    who = f"pid {os.getpid()} on {socket.gethostname()} ({current_actor()})"
+    return f"jupyter-privacy {who}"[:63]
 
 
 def describe_sqlite_holder(ledger_path: Path) -> str | None:
-    """'alice, pid 123 on host h, writing since …', or None when no kit writer is recorded."""
-    try:
-        text = ledger_path.with_name(ledger_path.name + HOLDER_SUFFIX).read_text().strip()
-        record = json.loads(text) if text else None
-    except (OSError, ValueError):
+    """'held by pid 123 (python3, user alice) on host h', or None when it cannot be told."""
+    pid = _lock_owner(ledger_path.with_name(ledger_path.name + "-shm"), _WAL_WRITE_LOCK)
+    if pid is None:
+        pid = _lock_owner(ledger_path, _RESERVED_BYTE)
+    if pid is None:
         return None
-    if not isinstance(record, dict) or "pid" not in record:
-        return None
-    who = f"{record.get('user', '?')}, pid {record['pid']} on {record.get('host', '?')}"
-    if record.get("host") == socket.gethostname() and not _alive(record["pid"]):
-        return f"the last writer recorded ({who}) is no longer running: holder unknown"
-    since = record.get("since")
-    if isinstance(since, (int, float)):
-        since = datetime.datetime.fromtimestamp(since, datetime.UTC).isoformat(timespec="seconds")
-    return f"held by {who}, writing since {since or '?'}"
+    program, user = _process(pid)
+    return f"held by pid {pid} ({program}, user {user}) on {socket.gethostname()}"
 
 
-def _alive(pid: Any) -> bool:
-    if not isinstance(pid, int) or pid <= 0:
-        return False
+def _lock_owner(path: Path, offset: int) -> int | None:
+    if not sys.platform.startswith("linux"):
+        return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
+        import fcntl
+
+        fd = os.open(path, os.O_RDONLY)
+    except (ImportError, OSError):
+        return None
+    try:
+        query = struct.pack(_FLOCK, fcntl.F_WRLCK, os.SEEK_SET, offset, 1, 0)
+        kind, _, _, _, pid = struct.unpack(_FLOCK, fcntl.fcntl(fd, fcntl.F_GETLK, query))
     except OSError:
-        return True
-    return True
+        return None
+    finally:
+        os.close(fd)
+    return pid if kind != fcntl.F_UNLCK and pid > 0 else None
+
+
+def _process(pid: int) -> tuple[str, str]:
+    """The program name and user of a local process ('?' for what cannot be read)."""
+    program, user = "?", "?"
+    with contextlib.suppress(OSError):
+        program = Path(f"/proc/{pid}/comm").read_text().strip() or "?"
+    with contextlib.suppress(OSError, KeyError, ValueError, IndexError):
+        import pwd
+
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Uid:"):
+                user = pwd.getpwuid(int(line.split()[1])).pw_name
+    return program, user
 
 
 # Sessions holding a lock on the chain head that are not themselves waiting for one: the writer.

@@ -31,7 +31,7 @@ from jupyter_privacy.core.errors import (
     LedgerReadOnlyError,
     LedgerUnavailableError,
 )
-from jupyter_privacy.core.ledger.locks import HolderRecord, application_name
+from jupyter_privacy.core.ledger.locks import application_name
 
 
 def mask_url(url: str) -> str:
@@ -265,15 +265,11 @@ def snapshot(engine: Engine) -> Connection:
 
 
 class WriteTransaction:
-    """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success.
+    """A connection in a write transaction (BEGIN IMMEDIATE on SQLite): commit on success."""
 
-    While it holds the lock, `holder` (SQLite) records who this writer is for waiting processes.
-    """
-
-    def __init__(self, conn: Connection, holder: HolderRecord | None = None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._tx: Any = None
-        self._holder = holder
 
     def __enter__(self) -> Connection:
         try:
@@ -281,8 +277,6 @@ class WriteTransaction:
         except BaseException:
             self._conn.close()
             raise
-        if self._holder is not None:
-            self._holder.held()
         return self._conn
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:
@@ -292,6 +286,4 @@ class WriteTransaction:
             else:
                 self._tx.rollback()
         finally:
-            if self._holder is not None:
-                self._holder.released()
             self._conn.close()
