@@ -7,7 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, open_from_args, print_json
+from jupyter_privacy.cli.output import (
+    add_common,
+    add_digests_flag,
+    check_out,
+    open_from_args,
+    print_json,
+)
 from jupyter_privacy.core.ledger.chain import to_jsonable
 
 
@@ -39,6 +45,7 @@ def register(sub: Any) -> None:
 
     export = verbs.add_parser("export", help="write the whole ledger as JSON")
     export.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    add_digests_flag(export)
     add_common(export, json_flag=False)
     export.set_defaults(handler=_export, json=False)
 
@@ -138,8 +145,10 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.out:
+        check_out(args.out, folder=False)
     with open_from_args(args, read_only=True) as ledger:
-        data = ledger.export()
+        data = ledger.export(include_digests=args.include_digests)
     if args.out:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)

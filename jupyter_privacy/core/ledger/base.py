@@ -25,6 +25,7 @@ from jupyter_privacy.core.errors import (
 from jupyter_privacy.core.ledger import chain, schema
 from jupyter_privacy.core.ledger.locks import describe_postgres_holder, describe_sqlite_holder
 from jupyter_privacy.core.ledger.provenance import current_origin
+from jupyter_privacy.core.ledger.secret import DataKey, data_key_of
 from jupyter_privacy.core.ledger.statements import (
     SELECT_BUDGET,
     SELECT_BUDGET_FOR_WRITE,
@@ -40,6 +41,7 @@ from jupyter_privacy.core.ledger.storage import (
     translated_errors,
 )
 from jupyter_privacy.core.ledger.totals import Totals, head_totals
+from jupyter_privacy.core.validation import budget_create_hint
 
 T = schema
 
@@ -88,6 +90,10 @@ class LedgerBase:
 
     def __repr__(self) -> str:
         return f"<Ledger {self.display_url}>"
+
+    def data_key(self) -> DataKey:
+        """The key of every digest of private data (the secret beside the ledger, secret.py)."""
+        return data_key_of(self)
 
     # -- transactions --------------------------------------------------------------------------
     def _errors(self) -> contextlib.AbstractContextManager[None]:
@@ -215,8 +221,8 @@ class LedgerBase:
             else "this ledger has no budgets"
         )
         return UnknownBudgetError(
-            f"no budget named '{name}' in ledger {self.display_url} ({hint}); create it with "
-            f"jupyter privacy budget create {name} --epsilon <total>",
+            f"no budget named '{name}' in ledger {self.display_url} ({hint}); "
+            + budget_create_hint(name),
             budget=name,
         )
 

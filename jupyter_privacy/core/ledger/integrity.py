@@ -35,14 +35,16 @@ class IntegrityMixin(LedgerBase):
             ledger=self.display_url,
         )  # fmt: skip
 
-    def export(self) -> dict[str, Any]:
-        """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification."""
+    def export(self, *, include_digests: bool = False) -> dict[str, Any]:
+        """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification;
+        data digests only when asked (see published.py)."""
         report = self.verify()
         budgets = self.budgets()  # type: ignore[attr-defined]
         with self._errors(), self._engine.connect() as conn:
             return export_document(
-                conn, self._entries, budgets, report, self.display_url, self.schema_version
-            )
+                conn, self._entries, budgets, report, self.display_url, self.schema_version,
+                include_digests,
+            )  # fmt: skip
 
     def copy_to(self, target: Any, *, overwrite: bool = False) -> LedgerCopy:
         """Copy every budget and entry into `target` unchanged, in one of its write transactions.

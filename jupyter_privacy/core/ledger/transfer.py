@@ -16,6 +16,7 @@ from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import chain
 from jupyter_privacy.core.ledger import schema as T
 from jupyter_privacy.core.ledger.models import Budget, LedgerCopy, VerificationReport
+from jupyter_privacy.core.ledger.published import published_entry
 from jupyter_privacy.core.ledger.rows import entry_dict
 from jupyter_privacy.core.ledger.statements import SELECT_HEAD
 
@@ -54,9 +55,11 @@ def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool)
 
 def export_document(
     conn: Connection, entries: sa.Table, budgets: list[Budget], report: VerificationReport,
-    ledger: str, schema_version: int,
+    ledger: str, schema_version: int, include_digests: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
-    """Malformed stored values raise LedgerIntegrityError (rows.py) rather than export garbage."""
+    """The export is published: data digests and replay keys are left out unless asked for
+    (published.py), so exported entries cannot be re-hashed; `verification` is the ledger's own.
+    Malformed stored values raise LedgerIntegrityError (rows.py) rather than export garbage."""
     rows = conn.execute(sa.select(entries).order_by(entries.c.id)).fetchall()
     names: dict[Any, Any] = dict(
         conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
@@ -67,6 +70,12 @@ def export_document(
         "exported_at": chain.utc_now(),
         "ledger": ledger,
         "budgets": [b.to_dict() for b in budgets],
-        "entries": [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
+        "entries": [
+            published_entry(
+                {**entry_dict(r), "budget": names.get(r.budget_id)}, include_digests=include_digests
+            )
+            for r in rows
+        ],
+        "data_digests": "keyed digests only" if include_digests else "omitted",
         "verification": report.to_dict(),
     }
