@@ -11,8 +11,6 @@ import sqlalchemy as sa
 
 from jupyter_privacy import open_ledger
 from jupyter_privacy.cli import main
-from jupyter_privacy.core.ledger.chain import entry_hash
-from jupyter_privacy.core.ledger.schema import GENESIS_HASH
 
 
 @pytest.fixture
@@ -36,37 +34,24 @@ def _anchor(capsys, url: str) -> dict:
     return json.loads(out)
 
 
-def _rewrite_whole_chain(url: str, *, epsilon: float = 0.001) -> None:
+def _rewrite_whole_chain(rehash_chain, url: str, *, epsilon: float = 0.001) -> None:
     """What an attacker with write access does: lower every release's ε, then recompute every
     running total, every hash and the head, so the chain is consistent again."""
+    state = {"spent": Decimal(0), "count": 0}
+
+    def lower(row: dict, totals: dict) -> None:
+        if row["kind"] == "release":
+            row["epsilon"] = epsilon
+            state["spent"] += Decimal(repr(epsilon))
+            state["count"] += 1
+        totals.update(epsilon_spent=str(state["spent"]), release_count=state["count"])
+
+    rehash_chain(url, lower)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        rows = [
-            dict(r)
-            for r in conn.execute(sa.text("select * from jp_entries order by id")).mappings()
-        ]
-        previous, spent, count = GENESIS_HASH, Decimal(0), 0
-        for row in rows:
-            if row["kind"] == "release":
-                row["epsilon"] = epsilon
-                spent, count = spent + Decimal(repr(epsilon)), count + 1
-            totals = json.loads(row["totals_json"])
-            totals.update(epsilon_spent=str(spent), release_count=count)
-            row["totals_json"] = json.dumps(totals, sort_keys=True, separators=(",", ":"))
-            row["prev_hash"] = previous
-            row["hash"] = previous = entry_hash(row)
-            conn.execute(
-                sa.text("update jp_entries set epsilon = :epsilon, totals_json = :totals_json, "
-                        "prev_hash = :prev_hash, hash = :hash where id = :id"),
-                row,
-            )  # fmt: skip
-        conn.execute(
-            sa.text("update jp_chain_head set head_id = :i, head_hash = :h"),
-            {"i": rows[-1]["id"], "h": previous},
-        )
         conn.execute(
             sa.text("update jp_budgets set epsilon_spent = :s, release_count = :c"),
-            {"s": str(spent), "c": count},
+            {"s": str(state["spent"]), "c": state["count"]},
         )
     engine.dispose()
 
@@ -100,10 +85,12 @@ def test_anchor_prints_count_hash_and_time(seeded_url: str, capsys) -> None:
     assert data["created_at"].endswith("+00:00") and data["format"].startswith("jupyter-privacy")
 
 
-def test_a_whole_chain_rewrite_fails_against_the_anchor(seeded_url: str, capsys, tmp_path) -> None:
+def test_a_whole_chain_rewrite_fails_against_the_anchor(
+    seeded_url: str, capsys, tmp_path, rehash_chain
+) -> None:
     anchor = _anchor(capsys, seeded_url)
     (tmp_path / "anchor.json").write_text(json.dumps(anchor))
-    _rewrite_whole_chain(seeded_url)
+    _rewrite_whole_chain(rehash_chain, seeded_url)
     code, out, _ = _cli(capsys, "ledger", "verify", "--ledger", seeded_url)
     assert code == 0, out  # the rewrite is self-consistent: the chain alone cannot tell
     for given in (f"{anchor['entries']}:{anchor['head_hash']}", str(tmp_path / "anchor.json")):
@@ -143,7 +130,9 @@ def test_a_malformed_anchor_is_one_clear_line(seeded_url: str, capsys, given: st
     assert code == 2 and err.count("\n") == 1 and "anchor" in err
 
 
-def test_privacy_budget_json_carries_the_anchor(seeded_url: str, capsys, tmp_path) -> None:
+def test_privacy_budget_json_carries_the_anchor(
+    seeded_url: str, capsys, tmp_path, rehash_chain
+) -> None:
     from jupyter_privacy.core.reports.privacy_budget import budget_document
 
     with open_ledger(seeded_url) as ledger:
@@ -153,7 +142,7 @@ def test_privacy_budget_json_carries_the_anchor(seeded_url: str, capsys, tmp_pat
     path.write_text(json.dumps(document))
     code, _, _ = _cli(capsys, "ledger", "verify", "--anchor", str(path), "--ledger", seeded_url)
     assert code == 0
-    _rewrite_whole_chain(seeded_url)
+    _rewrite_whole_chain(rehash_chain, seeded_url)
     code, _, _ = _cli(capsys, "ledger", "verify", "--anchor", str(path), "--ledger", seeded_url)
     assert code == 1
 

@@ -137,29 +137,13 @@ def test_an_untouched_ledger_still_spends_after_other_budgets_change(backend_url
         assert ledger.verify().ok
 
 
-def test_verify_recomputes_totals_even_under_a_consistent_rehash(exhausted: str) -> None:
+def test_verify_recomputes_totals_even_under_a_consistent_rehash(
+    exhausted: str, rehash_chain
+) -> None:
     """Forged totals with every hash and the head recomputed: verify still adds the releases up."""
-    from jupyter_privacy.core.ledger.schema import GENESIS_HASH
-
+    rehash_chain(exhausted, lambda _row, totals: totals.update(epsilon_spent="0", release_count=0))
     engine = sa.create_engine(exhausted)
     with engine.begin() as conn:
-        rows = [
-            dict(r)
-            for r in conn.execute(sa.text("select * from jp_entries order by id")).mappings()
-        ]
-        previous = GENESIS_HASH
-        for row in rows:
-            totals = json.loads(row["totals_json"])
-            totals.update(epsilon_spent="0", release_count=0)
-            row["totals_json"] = json.dumps(totals, sort_keys=True, separators=(",", ":"))
-            row["prev_hash"] = previous
-            row["hash"] = previous = entry_hash(row)
-            conn.execute(
-                sa.text("update jp_entries set totals_json = :totals_json, prev_hash = :prev_hash, "
-                        "hash = :hash where id = :id"),
-                row,
-            )  # fmt: skip
-        conn.execute(sa.text("update jp_chain_head set head_hash = :h"), {"h": previous})
         conn.execute(sa.text("update jp_budgets set epsilon_spent = '0', release_count = 0"))
     engine.dispose()
     with open_ledger(exhausted) as ledger:
