@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, positive_int_arg, print_json
+from jupyter_privacy.cli.output import add_common, open_from_args, positive_int_arg, print_json
 
 
 def register(sub: Any) -> None:
@@ -28,9 +28,8 @@ def register(sub: Any) -> None:
 def _budgets(args: argparse.Namespace) -> int:
     from jupyter_privacy.charts.budget_report import write_budget_report
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.core.ledger import open_ledger
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         try:
             path = write_budget_report(ledger, args.out, releases=args.releases, root=args.root)
         except OSError as error:

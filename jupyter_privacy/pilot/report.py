@@ -67,6 +67,8 @@ def write_index(result: PilotResult, ledger_url: str) -> Path:
         if report
         else paragraph("no budgets")
     )
+    body.append(heading("Ledger anchor"))
+    body.append(_anchor_paragraph(ledger_url))
     body.append(heading("Artifacts"))
     links = [
         f'<li><a href="{escape(name)}">{escape(label)}</a></li>'
@@ -97,11 +99,22 @@ def _budget_report(out: Path, ledger_url: str) -> str | None:
     """The budget dashboard as `budgets.html` beside the index (what `report budgets` writes)."""
     from jupyter_privacy.charts.budget_report import write_budget_report
 
-    with open_ledger(ledger_url) as ledger:
+    with open_ledger(ledger_url, read_only=True) as ledger:
         if not ledger.budgets():
             return None
         write_budget_report(ledger, out / "budgets.html", root=out)
     return "budgets.html"
+
+
+def _anchor_paragraph(ledger_url: str) -> str:
+    """The ledger's head at the end of the run: this CI artifact then pins the ledger's history."""
+    with open_ledger(ledger_url, read_only=True) as ledger:
+        anchor = ledger.anchor()
+    return paragraph(
+        f"{anchor.entries} entries, head hash {anchor.head_hash}, taken {anchor.created_at}. "
+        f"Check later that the ledger still extends it: jupyter privacy ledger verify --anchor "
+        f"{anchor.token}"
+    )
 
 
 def _notebook_html(notebook: Path) -> str | None:

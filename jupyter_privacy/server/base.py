@@ -14,6 +14,7 @@ from jupyter_privacy.core.errors import (
     DuplicateBudgetError,
     InvalidParameterError,
     LedgerError,
+    LedgerIntegrityError,
     LedgerLockedError,
     LedgerUnavailableError,
     MissingExtraError,
@@ -40,7 +41,8 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (BudgetExceededError, 409),
     (LedgerUnavailableError, 503),
     (LedgerLockedError, 503),
-    (LedgerError, 500),  # corrupt, tampered, newer schema, read-only
+    (LedgerIntegrityError, 409),  # tampered or malformed values: the ledger, not the request
+    (LedgerError, 500),  # corrupt, newer schema, read-only
     (MissingExtraError, 501),
     (PrivacyError, 400),
 )

@@ -147,7 +147,7 @@ class VerifyHandler(PrivacyAPIHandler):
 
     async def _check(self) -> dict[str, Any]:
         state = self.privacy
-        entries, _ = await self.off_loop(lambda: state.ledger().chain_head())
+        entries = (await self.off_loop(lambda: state.ledger().anchor())).entries
         report = await self._check_elsewhere() if entries > VERIFY_IN_PROCESS_MAX else None
         if report is None:
             report = (await self.off_loop(lambda: state.ledger().verify())).to_dict()

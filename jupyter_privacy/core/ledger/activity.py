@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import schema as T
 from jupyter_privacy.core.ledger.composition import Usage, composition_rule, dec
-from jupyter_privacy.core.ledger.models import Budget, Release, release_from_row
+from jupyter_privacy.core.ledger.models import Budget, Release
+from jupyter_privacy.core.ledger.rows import release_from_row
 from jupyter_privacy.core.validation import check_positive_int
 
 RELEASE = "release"
@@ -187,10 +188,10 @@ def top_and_rest(
     return head, other
 
 
-def releases_of(ids: dict[int, str]) -> Any:
+def releases_of(ids: dict[int, str], entries: sa.Table = T.entries) -> Any:
     """Release entries of the budgets in `ids`. `ids` holds either one budget or all of them
     (`budget_ids`); for all, no budget filter: a full scan beats 100,000 index lookups."""
-    e = T.entries.c
+    e = entries.c
     if len(ids) == 1:
         return sa.and_(e.kind == RELEASE, e.budget_id == next(iter(ids)))
     return e.kind == RELEASE
@@ -206,11 +207,12 @@ def without_cell(origin: Any, dialect: str) -> Any:
 
 
 def release_page(
-    conn: Connection, ids: dict[int, str], *, search: str | None, sort: str, descending: bool,
-    offset: int, limit: int,
+    conn: Connection, ids: dict[int, str], entries: sa.Table, *, search: str | None, sort: str,
+    descending: bool, offset: int, limit: int,
 ) -> ReleasePage:  # fmt: skip
     """One page of releases, sorted by `sort` (then newest first) and filtered by `search`: a
-    case-insensitive substring of the description, mechanism, actor, origin or budget name."""
+    case-insensitive substring of the description, mechanism, actor, origin or budget name.
+    `entries` is the entries table of the ledger's schema version (schema.entries_table)."""
     if sort not in SORT_KEYS:
         raise InvalidParameterError(
             f"cannot sort releases by {sort!r}; use one of {', '.join(SORT_KEYS)}", parameter="sort"
@@ -226,9 +228,9 @@ def release_page(
         )
     if not ids:
         return ReleasePage((), 0, offset, limit)
-    e, b = T.entries.c, T.budgets.c
-    joined = T.entries.join(T.budgets, b.id == e.budget_id)
-    where = [releases_of(ids)]
+    e, b = entries.c, T.budgets.c
+    joined = entries.join(T.budgets, b.id == e.budget_id)
+    where = [releases_of(ids, entries)]
     text = (search or "").strip().lower()
     if text:
         columns = (e.description, e.mechanism, e.actor, e.origin, b.name)
@@ -239,7 +241,7 @@ def release_page(
     if sort != "id":
         order.append(e.id.desc())
     query = (
-        sa.select(T.entries, b.name)
+        sa.select(entries, b.name)
         .select_from(joined)
         .where(*where)
         .order_by(*order)

@@ -154,3 +154,19 @@ def test_a_raise_or_another_ledger_means_a_fresh_read(busy: Ledger, tmp_path) ->
         other.spend("model", 0.3, value=0)
         mixed = other.activity("model", previous=before)
         assert mixed == other.activity("model")  # the previous head is not in this chain
+
+
+def test_a_v1_ledger_and_a_missing_one_read_for_dashboards(v1_ledger_url: str, tmp_path) -> None:
+    """Dashboards read a schema-1 ledger (entries without chained totals) opened read-only, and a
+    read-only open of a ledger not created yet answers as empty."""
+    with open_ledger(v1_ledger_url, read_only=True) as ledger:
+        budgets = ledger.budgets()
+        activity = ledger.activity()
+        page = ledger.find_releases(limit=1000)
+        spent = {b.name: b.release_count for b in budgets}
+    assert [b.name for b in activity.budgets] == [b.name for b in budgets]
+    assert page.total == sum(spent.values()) > 0 and len(page.releases) == page.total
+    assert activity.head_id > 0
+    with open_ledger(f"sqlite:///{tmp_path / 'none.db'}", read_only=True) as empty:
+        assert empty.activity().budgets == () and empty.find_releases().total == 0
+    assert not (tmp_path / "none.db").exists()
