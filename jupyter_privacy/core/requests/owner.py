@@ -27,7 +27,7 @@ DATASETS_FILE = "private-datasets.json"
 def owner_store_dir(store: str | os.PathLike[str] | None, ledger_url: str) -> Path:
     """`store` if given; else `requests/` beside a SQLite ledger file; else `.privacy/requests`."""
     if store:
-        return Path(store)
+        return Path(store).expanduser().resolve()  # the run's process works in another folder
     from jupyter_privacy.core.ledger.storage import is_sqlite, sqlite_path
 
     if is_sqlite(ledger_url):
