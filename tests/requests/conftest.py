@@ -1,43 +1,22 @@
 """A data owner ("olivia") with a private CSV holding planted sentinels, a budget and a registered
-dataset; a scientist ("sam"). Identities are passed as `actor=` (the CLI tests use $USER)."""
+dataset; a scientist ("sam"). Identities are passed as `actor=` (the CLI tests use $USER). The data
+and constants live in jupyter_privacy.testing.requests (shared with the server and UI tests)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from jupyter_privacy.core.ledger import Ledger
-from jupyter_privacy.core.requests.datasets import Dataset, register_dataset
-
-OWNER, SCIENTIST = "olivia", "sam"
-#: Planted in the private data; nothing a scientist receives may contain either.
-SENTINEL_NAME = "zq-sentinel-8c1f"
-SENTINEL_WAGE = "4321.9876"
-REGIONS = ["north", "south", "east", "west"]
-BOUNDS = {"age": (18, 90), "wage": (0, 5000)}
-
-
-def private_frame(rows: int = 400, seed: int = 3) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({
-        "name": [f"person-{i}" for i in range(rows)],
-        "age": rng.integers(18, 90, rows),
-        "wage": rng.uniform(100, 2000, rows).round(2),
-        "region": rng.choice(REGIONS, rows),
-    })  # fmt: skip
-    frame.loc[3, "name"] = SENTINEL_NAME
-    frame.loc[3, "wage"] = float(SENTINEL_WAGE)
-    return frame
+from jupyter_privacy.core.requests.datasets import Dataset
+from jupyter_privacy.testing.requests import private_frame, register_people
 
 
 @pytest.fixture
 def private_csv(tmp_path: Path) -> Path:
-    folder = tmp_path / "owner-data"
-    folder.mkdir()
-    path = folder / "people.csv"
+    path = tmp_path / "owner-data" / "people.csv"
+    path.parent.mkdir()
     private_frame().to_csv(path, index=False)
     return path
 
@@ -47,29 +26,6 @@ def store(tmp_path: Path) -> Path:
     return tmp_path / "owner-store"
 
 
-def register(ledger: Ledger, private_csv: Path, store: Path, **options) -> Dataset:
-    if "people" not in [b.name for b in ledger.budgets()]:
-        ledger.create_budget("people", 3.0, 1e-5, privacy_unit="one person")
-    return register_dataset(
-        ledger, "people", private=private_csv, budget="people", bounds=BOUNDS,
-        keys={"region": REGIONS}, store=store, actor=OWNER, seed=1, **options,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def dataset(ledger: Ledger, private_csv: Path, store: Path) -> Dataset:
-    return register(ledger, private_csv, store)
-
-
-COUNT = "SELECT COUNT(*) FROM t"
-MEAN_BY_REGION = "SELECT region, AVG(wage) FROM t GROUP BY region"
-
-HONEST = """
-def analysis(data):
-    data.table.query("SELECT COUNT(*) FROM t", epsilon=0.5)
-    data.table.query("SELECT region, AVG(wage) FROM t GROUP BY region", epsilon=1.0)
-"""
-
-
-def honest_plan() -> list[dict]:
-    return [{"query": COUNT, "epsilon": 0.5}, {"query": MEAN_BY_REGION, "epsilon": 1.0}]
+    return register_people(ledger, private_csv, store)

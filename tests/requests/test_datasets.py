@@ -20,8 +20,15 @@ from jupyter_privacy.core.ledger import Ledger
 from jupyter_privacy.core.requests.datasets import get_dataset, list_datasets, register_dataset
 from jupyter_privacy.core.requests.errors import UnknownDatasetError
 from jupyter_privacy.core.requests.owner import DATASETS_FILE, OwnerStore
-
-from .conftest import BOUNDS, OWNER, REGIONS, SENTINEL_NAME, SENTINEL_WAGE, private_frame, register
+from jupyter_privacy.testing.requests import (
+    BOUNDS,
+    OWNER,
+    REGIONS,
+    SENTINEL_NAME,
+    SENTINEL_WAGE,
+    private_frame,
+    register_people,
+)
 
 
 def test_registration_is_a_chained_event_with_public_facts_and_a_synthetic_mock(
@@ -47,7 +54,7 @@ def test_registration_is_a_chained_event_with_public_facts_and_a_synthetic_mock(
 
 
 def test_registering_again_makes_a_new_version(ledger: Ledger, dataset, private_csv, store) -> None:
-    again = register(ledger, private_csv, store, description="v2")
+    again = register_people(ledger, private_csv, store, description="v2")
     assert again.event_id > dataset.event_id and get_dataset(ledger, "people").description == "v2"
     assert len(list_datasets(ledger)) == 1
 
@@ -58,7 +65,7 @@ def test_a_mock_that_copies_private_rows_is_refused(
     copied = tmp_path / "mock.csv"
     private_frame().head(50).to_csv(copied, index=False)
     with pytest.raises(InvalidParameterError, match="shows rows of the private data"):
-        register(ledger, private_csv, store, mock=copied)
+        register_people(ledger, private_csv, store, mock=copied)
     assert ledger.event_log("dataset") == []
 
 
@@ -67,7 +74,7 @@ def test_a_mock_of_other_columns_is_refused(ledger: Ledger, private_csv, store) 
     with pytest.raises(
         InvalidParameterError, match="missing: wage; not in the private data: salary"
     ):
-        register(ledger, private_csv, store, mock=other)
+        register_people(ledger, private_csv, store, mock=other)
 
 
 def test_bad_declarations_and_unknown_budget_spend_and_record_nothing(

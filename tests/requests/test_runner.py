@@ -25,8 +25,7 @@ from jupyter_privacy.core.requests.results import request_results
 from jupyter_privacy.core.requests.review import review_request
 from jupyter_privacy.core.requests.runner import run_request
 from jupyter_privacy.core.requests.workflow import approve_request, submit_request
-
-from .conftest import (
+from jupyter_privacy.testing.requests import (
     COUNT,
     HONEST,
     OWNER,
@@ -34,7 +33,7 @@ from .conftest import (
     SENTINEL_NAME,
     SENTINEL_WAGE,
     honest_plan,
-    register,
+    register_people,
 )
 
 pytestmark = pytest.mark.slow  # each run starts a Python process that imports OpenDP
@@ -153,7 +152,7 @@ def test_no_run_without_this_machine_holding_the_dataset(ledger, dataset, store,
     before = len(ledger.event_log())
     with pytest.raises(UnknownDatasetError, match="does not hold the private data"):
         run_request(ledger, request_id, store=tmp_path / "elsewhere")
-    register(ledger, private_csv, store, description="v2")
+    register_people(ledger, private_csv, store, description="v2")
     with pytest.raises(RequestStateError, match="was registered again"):
         run_request(ledger, request_id, store=store)
     assert len(ledger.event_log()) == before + 1  # only the new registration

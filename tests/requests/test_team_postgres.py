@@ -20,8 +20,7 @@ from jupyter_privacy.core.requests.errors import UnknownDatasetError
 from jupyter_privacy.core.requests.results import request_results
 from jupyter_privacy.core.requests.review import review_request
 from jupyter_privacy.core.requests.runner import run_request
-
-from .conftest import (
+from jupyter_privacy.testing.requests import (
     BOUNDS,
     HONEST,
     OWNER,

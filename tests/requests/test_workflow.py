@@ -24,8 +24,7 @@ from jupyter_privacy.core.requests.workflow import (
     submit_request,
     try_on_mock,
 )
-
-from .conftest import COUNT, HONEST, OWNER, SCIENTIST, honest_plan
+from jupyter_privacy.testing.requests import COUNT, HONEST, OWNER, SCIENTIST, honest_plan
 
 
 def submit(ledger: Ledger, code: str = HONEST, plan=None, **options):
