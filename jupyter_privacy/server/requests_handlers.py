@@ -93,29 +93,37 @@ class RequestHandler(PrivacyAPIHandler):
         self.write_json(await self.off_loop(read))
 
 
-class DecisionHandler(PrivacyAPIHandler):
+async def _decide(handler: PrivacyAPIHandler, request_id: str, approve: bool) -> None:
     """POST `{"reason": "…"}` to `requests/<id>/approve` or `…/deny`."""
+    await _require(handler, "write")
+    body = handler.json_body()
+    unknown = sorted(set(body) - {"reason"})
+    if unknown:
+        raise InvalidParameterError(f"unknown field(s) {', '.join(unknown)}; the body takes "
+                                    "reason", parameter=unknown[0])  # fmt: skip
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > MAX_REASON:
+        raise InvalidParameterError(f"reason must be text of at most {MAX_REASON} characters",
+                                    parameter="reason")  # fmt: skip
+    state = handler.privacy
+    origin = f"jupyterlab:{getattr(handler.current_user, 'username', '') or 'user'}"
 
+    def decide() -> dict[str, Any]:
+        from jupyter_privacy.core.requests.workflow import approve_request, deny_request
+
+        act = approve_request if approve else deny_request
+        return act(state.ledger(), request_id, reason=reason, origin=origin).summary()
+
+    handler.write_json({"request": await handler.off_loop(decide)})
+
+
+class ApproveHandler(PrivacyAPIHandler):
     @web.authenticated
-    async def post(self, request_id: str, decision: str) -> None:
-        await _require(self, "write")
-        body = self.json_body()
-        unknown = sorted(set(body) - {"reason"})
-        if unknown:
-            raise InvalidParameterError(f"unknown field(s) {', '.join(unknown)}; the body takes "
-                                        "reason", parameter=unknown[0])  # fmt: skip
-        reason = body.get("reason", "")
-        if not isinstance(reason, str) or len(reason) > MAX_REASON:
-            raise InvalidParameterError(f"reason must be text of at most {MAX_REASON} characters",
-                                        parameter="reason")  # fmt: skip
-        state = self.privacy
-        user = self.current_user
-        origin = f"jupyterlab:{getattr(user, 'username', '') or 'user'}"
+    async def post(self, request_id: str) -> None:
+        await _decide(self, request_id, approve=True)
 
-        def decide() -> dict[str, Any]:
-            from jupyter_privacy.core.requests.workflow import approve_request, deny_request
 
-            act = approve_request if decision == "approve" else deny_request
-            return act(state.ledger(), request_id, reason=reason, origin=origin).summary()
-
-        self.write_json({"request": await self.off_loop(decide)})
+class DenyHandler(PrivacyAPIHandler):
+    @web.authenticated
+    async def post(self, request_id: str) -> None:
+        await _decide(self, request_id, approve=False)

@@ -12,7 +12,7 @@ from jupyter_privacy.server.base import PrivacyAPIHandler
 
 API_PREFIX = "jupyter-privacy/api"
 NAME = r"(?P<name>[^/]+)"
-REQUEST = r"(?P<request_id>[0-9]+)"
+REQUEST = r"(?P<request_id>[^/]+)"
 
 ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("budgets", h.BudgetsHandler),
@@ -25,7 +25,8 @@ ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("datasets", rq.DatasetsHandler),
     ("requests", rq.RequestsHandler),
     (f"requests/{REQUEST}", rq.RequestHandler),
-    (f"requests/{REQUEST}/(?P<decision>approve|deny)", rq.DecisionHandler),
+    (f"requests/{REQUEST}/approve", rq.ApproveHandler),
+    (f"requests/{REQUEST}/deny", rq.DenyHandler),
 ]
 
 
