@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import stat
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -46,6 +47,7 @@ def analysis(data):
     print(frame.to_csv(), file=sys.stderr)                     # stderr
     pathlib.Path("leak.csv").write_text(frame.to_csv())         # the working directory
     pathlib.Path(tempfile.gettempdir(), "leak.txt").write_text(frame.to_csv())  # TMPDIR
+    print("tmpdir:", tempfile.gettempdir())
     data.table.query("SELECT COUNT(*) FROM t", epsilon=0.5)
     secret = frame["name"][3]
     try:                                                       # a query it was not approved for
@@ -96,6 +98,8 @@ def test_the_scientist_never_receives_a_raw_value(ledger: Ledger, dataset, store
     assert ledger.budget("people").epsilon_spent == pytest.approx(0.5)  # the WHERE query was not
     log = outcome.log.read_text()
     assert SENTINEL_NAME in log and "refused: the code tried to make a query release" in log
+    tmpdir = Path(log.split("tmpdir: ", 1)[1].split()[0])
+    assert tmpdir.name.startswith("jp-request-") and not tmpdir.exists()  # removed with its leak
     scientist_sees = [
         json.dumps(ledger.export(), default=str),
         request_results(ledger, request_id).text(),

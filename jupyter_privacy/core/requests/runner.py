@@ -9,7 +9,8 @@ starts `python -m jupyter_privacy.core.requests.child` with:
 
 - the private path, plan and budget in a context file in a fresh run folder (mode 0700);
 - the code in that folder, which the child checks against the approved digest again;
-- its working directory and TMPDIR inside the run folder, deleted when the run ends;
+- its working directory inside the run folder and a TMPDIR of its own, both deleted when the run
+  ends;
 - stdout and stderr into the run folder's `output.log` (0600), for the owner only.
 
 The only thing that comes back is the set of ledger releases the run made: those recorded under
@@ -26,6 +27,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,19 +140,26 @@ def run_request(
         raise RequestStateError(f"request {record.id} is already running elsewhere; not run again")
     run_dir = owner.new_run_dir(record.id)
     origin = f"request:{record.id}/run:{started.id}"
-    begin = time.monotonic()
-    outcome = _spawn(run_dir, record, origin, private, dataset.table_options(), ledger.url, timeout)
-    seconds = time.monotonic() - begin
-    releases, unplanned = _collect(ledger, record, started.id, origin, run_dir / "releases.json")
-    if unplanned and outcome == "completed":
-        outcome = "failed"
-    fresh = [r for r in releases if r.id > started.id]
-    epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
-    ids = tuple(r.id for r in releases)
-    _record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
-                epsilon=epsilon, delta=delta)  # fmt: skip
-    for folder in ("work", "tmp"):
-        shutil.rmtree(run_dir / folder, ignore_errors=True)
+    # A short temporary folder of its own (Ray's sockets must fit in 107 bytes), removed after.
+    tmp = Path(tempfile.mkdtemp(prefix="jp-request-"))
+    begin, outcome = time.monotonic(), "failed"
+    try:
+        outcome = _spawn(run_dir, tmp, record, origin, private, dataset.table_options(),
+                         ledger.url, timeout)  # fmt: skip
+    finally:
+        seconds = time.monotonic() - begin
+        releases, unplanned = _collect(
+            ledger, record, started.id, origin, run_dir / "releases.json"
+        )
+        if unplanned and outcome == "completed":
+            outcome = "failed"
+        fresh = [r for r in releases if r.id > started.id]
+        epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
+        ids = tuple(r.id for r in releases)
+        _record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
+                    epsilon=epsilon, delta=delta)  # fmt: skip
+        shutil.rmtree(run_dir / "work", ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     return RunOutcome(record.id, outcome, ids, epsilon, delta, seconds, run_dir / "output.log",
                       unplanned)  # fmt: skip
 
@@ -169,11 +178,10 @@ def _record_ran(
     )  # fmt: skip
 
 
-def _spawn(run_dir: Path, record: RequestRecord, origin: str, private: Path,
+def _spawn(run_dir: Path, tmp: Path, record: RequestRecord, origin: str, private: Path,
            table_options: dict[str, Any], ledger_url: str, timeout: float) -> str:  # fmt: skip
-    work, tmp = run_dir / "work", run_dir / "tmp"
+    work = run_dir / "work"
     work.mkdir(mode=0o700)
-    tmp.mkdir(mode=0o700)
     code_file = run_dir / ("request.ipynb" if record.code.kind == NOTEBOOK else "request.py")
     code_file.write_text(record.code.text, encoding="utf-8")
     context = {
