@@ -161,3 +161,24 @@ def test_trying_on_the_mock_runs_here_with_the_same_plan_guard(ledger, dataset) 
     assert ledger.budget("people").epsilon_spent == 0  # a scratch copy paid
     with pytest.raises(PlanViolationError, match="not in the approved plan"):
         try_on_mock(ledger, HONEST, dataset="people", plan=[{"query": COUNT, "epsilon": 0.5}])
+
+
+def test_only_the_first_start_counts(ledger, dataset, store, monkeypatch) -> None:
+    record = submit(ledger)
+    approve_request(ledger, record.id, actor=OWNER)
+    original = ledger.record_event
+
+    def racing(event, **options):  # another machine starts it between our check and our start
+        if event == "request.started":
+            monkeypatch.setattr(ledger, "record_event", original)
+            original(event, budget="people", actor="another-owner", details={"request": record.id})
+        return original(event, **options)
+
+    monkeypatch.setattr(ledger, "record_event", racing)
+    with pytest.raises(RequestStateError, match="already running elsewhere"):
+        run_request(ledger, record.id, store=store)
+    assert get_request(ledger, record.id).run.actor == "another-owner"
+    assert ledger.event_log("request.ran")[0].details["outcome"] == "refused"
+    with pytest.raises(RequestStateError, match="already started"):
+        run_request(ledger, record.id, store=store)
+    assert ledger.budget("people").release_count == 0

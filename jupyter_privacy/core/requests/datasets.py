@@ -107,7 +107,7 @@ def dataset_from_event(event: Event) -> Dataset:
     mock = d.get("mock", {})
     return Dataset(
         name=d["dataset"], budget=d["budget"], description=d.get("description", ""),
-        columns=dict(d.get("columns", {})), table=dict(d.get("table", {})),
+        columns=dict(d.get("columns", [])), table=dict(d.get("table", {})),
         public_rows=d.get("public_rows"), mock_rows=int(mock.get("rows", 0)),
         mock_synthetic=bool(mock.get("synthetic", False)), mock_sha256=mock.get("sha256", ""),
         policy=dict(d.get("policy", {})), owner=event.actor, registered_at=event.created_at,
@@ -228,7 +228,8 @@ def register_dataset(
             "reader sees it): give a synthetic one, e.g. mock='synthetic'"
         )
     details = {
-        "dataset": name, "budget": budget, "description": staged.description, "columns": columns,
+        "dataset": name, "budget": budget, "description": staged.description,
+        "columns": [[column, kind] for column, kind in columns.items()],  # pairs keep the order
         "table": options, "public_rows": rows, "policy": staged.policy,
         "mock": {"format": "parquet-base64", "rows": frame.height, "synthetic": synthetic,
                  "sha256": digest, "content": content},

@@ -128,36 +128,36 @@ def run_request(
     check_runnable(ledger, record)
     owner = OwnerStore(owner_store_dir(store, ledger.url))
     private = owner.private_path(record.dataset, record.dataset_event)
-    dataset = get_dataset(ledger, record.dataset)
+    options = get_dataset(ledger, record.dataset).table_options()
     actor = actor or current_actor()
-    started = ledger.record_event(
-        STARTED, budget=record.budget, description=f"request {record.id} started",
-        details={"request": record.id, "code_sha256": record.code.sha256}, actor=actor,
-    )  # fmt: skip
-    again = get_request(ledger, record.id)
-    if again.run is None or again.run.started_event != started.id:  # someone else started first
-        _record_ran(ledger, record, started.id, "refused", (), (), 0.0, actor)
-        raise RequestStateError(f"request {record.id} is already running elsewhere; not run again")
     run_dir = owner.new_run_dir(record.id)
-    origin = f"request:{record.id}/run:{started.id}"
     # A short temporary folder of its own (Ray's sockets must fit in 107 bytes), removed after.
     tmp = Path(tempfile.mkdtemp(prefix="jp-request-"))
-    begin, outcome = time.monotonic(), "failed"
     try:
-        outcome = _spawn(run_dir, tmp, record, origin, private, dataset.table_options(),
-                         ledger.url, timeout)  # fmt: skip
+        started = ledger.record_event(
+            STARTED, budget=record.budget, description=f"request {record.id} started",
+            details={"request": record.id, "code_sha256": record.code.sha256}, actor=actor,
+        )  # fmt: skip
+        again = get_request(ledger, record.id)
+        if again.run is None or again.run.started_event != started.id:  # another run was first
+            _record_ran(ledger, record, started.id, "refused", (), (), 0.0, actor)
+            raise RequestStateError(f"request {record.id} is already running elsewhere")
+        origin = f"request:{record.id}/run:{started.id}"
+        begin, outcome = time.monotonic(), "failed"
+        try:
+            outcome = _spawn(run_dir, tmp, record, origin, private, options, ledger.url, timeout)
+        finally:  # whatever happened, the run's end and its releases are recorded
+            seconds = time.monotonic() - begin
+            releases, unplanned = _collect(ledger, record, started.id, origin,
+                                           run_dir / "releases.json")  # fmt: skip
+            if unplanned and outcome == "completed":
+                outcome = "failed"
+            fresh = [r for r in releases if r.id > started.id]
+            epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
+            ids = tuple(r.id for r in releases)
+            _record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
+                        epsilon=epsilon, delta=delta)  # fmt: skip
     finally:
-        seconds = time.monotonic() - begin
-        releases, unplanned = _collect(
-            ledger, record, started.id, origin, run_dir / "releases.json"
-        )
-        if unplanned and outcome == "completed":
-            outcome = "failed"
-        fresh = [r for r in releases if r.id > started.id]
-        epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
-        ids = tuple(r.id for r in releases)
-        _record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
-                    epsilon=epsilon, delta=delta)  # fmt: skip
         shutil.rmtree(run_dir / "work", ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
     return RunOutcome(record.id, outcome, ids, epsilon, delta, seconds, run_dir / "output.log",
