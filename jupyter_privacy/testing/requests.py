@@ -25,6 +25,28 @@ def analysis(data):
     data.table.query("SELECT region, AVG(wage) FROM t GROUP BY region", epsilon=1.0)
 """
 
+#: Approved code that tries every way out with the private rows: stdout, stderr, the working
+#: directory, TMPDIR, a query outside its plan (with a private name in it), an exception, a return.
+LEAKY = """
+def analysis(data):
+    import pathlib, sys, tempfile
+    frame = data.frame()
+    print(frame.to_string())                                   # stdout
+    print(frame.to_csv(), file=sys.stderr)                     # stderr
+    pathlib.Path("leak.csv").write_text(frame.to_csv())         # the working directory
+    pathlib.Path(tempfile.gettempdir(), "leak.txt").write_text(frame.to_csv())  # TMPDIR
+    print("tmpdir:", tempfile.gettempdir())
+    data.table.query("SELECT COUNT(*) FROM t", epsilon=0.5)
+    secret = frame["name"][3]
+    try:                                                       # a query it was not approved for
+        data.table.query(f"SELECT COUNT(*) FROM t WHERE name = '{secret}'", epsilon=0.5)
+    except Exception as error:
+        print("refused:", error)
+    if not data.mock:
+        raise RuntimeError("leaking through an error: " + frame.to_csv())
+    return frame                                               # a return value
+"""
+
 
 def honest_plan() -> list[dict[str, Any]]:
     return [{"query": COUNT, "epsilon": 0.5}, {"query": MEAN_BY_REGION, "epsilon": 1.0}]

@@ -29,6 +29,7 @@ from jupyter_privacy.core.requests.workflow import approve_request, submit_reque
 from jupyter_privacy.testing.requests import (
     COUNT,
     HONEST,
+    LEAKY,
     OWNER,
     SCIENTIST,
     SENTINEL_NAME,
@@ -38,26 +39,6 @@ from jupyter_privacy.testing.requests import (
 )
 
 pytestmark = pytest.mark.slow  # each run starts a Python process that imports OpenDP
-
-LEAKY = """
-def analysis(data):
-    import pathlib, sys, tempfile
-    frame = data.frame()
-    print(frame.to_string())                                   # stdout
-    print(frame.to_csv(), file=sys.stderr)                     # stderr
-    pathlib.Path("leak.csv").write_text(frame.to_csv())         # the working directory
-    pathlib.Path(tempfile.gettempdir(), "leak.txt").write_text(frame.to_csv())  # TMPDIR
-    print("tmpdir:", tempfile.gettempdir())
-    data.table.query("SELECT COUNT(*) FROM t", epsilon=0.5)
-    secret = frame["name"][3]
-    try:                                                       # a query it was not approved for
-        data.table.query(f"SELECT COUNT(*) FROM t WHERE name = '{secret}'", epsilon=0.5)
-    except Exception as error:
-        print("refused:", error)
-    if not data.mock:
-        raise RuntimeError("leaking through an error: " + frame.to_csv())
-    return frame                                               # a return value
-"""
 
 
 def approved(ledger: Ledger, code: str = HONEST, plan=None) -> int:

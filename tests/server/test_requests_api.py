@@ -11,9 +11,13 @@ from tornado.httpclient import HTTPClientError
 
 from jupyter_privacy.core.ledger import Ledger
 from jupyter_privacy.core.ledger.provenance import current_actor
-from jupyter_privacy.core.requests.workflow import submit_request
+from jupyter_privacy.core.requests.runner import run_request
+from jupyter_privacy.core.requests.workflow import approve_request, submit_request
 from jupyter_privacy.testing.requests import (
+    COUNT,
     HONEST,
+    LEAKY,
+    OWNER,
     SCIENTIST,
     SENTINEL_NAME,
     SENTINEL_WAGE,
@@ -94,3 +98,20 @@ async def test_no_ledger_yet_lists_nothing(jp_fetch, ledger_url: str) -> None:
     assert (await fetch(jp_fetch, "requests")) == {"requests": [], "counts": {}}
     assert (await fetch(jp_fetch, "datasets")) == {"datasets": []}
     assert not Path(ledger_url.removeprefix("sqlite:///")).exists()
+
+
+@pytest.mark.slow
+async def test_no_answer_carries_what_leaky_approved_code_printed(jp_fetch, ledger: Ledger,
+                                                                  tmp_path: Path) -> None:  # fmt: skip
+    """The sentinel test through HTTP: every body is checked by `fetch`."""
+    register_people(ledger, tmp_path / "owner" / "people.csv", tmp_path / "store")
+    record = submit_request(ledger, LEAKY, dataset="people", plan=[{"query": COUNT, "epsilon": 0.5}],
+                            actor=SCIENTIST)  # fmt: skip
+    approve_request(ledger, record.id, actor=OWNER)
+    outcome = run_request(ledger, record.id, store=tmp_path / "store", timeout=300)
+    assert outcome.outcome == "failed" and SENTINEL_NAME in outcome.log.read_text()
+    listed = await fetch(jp_fetch, "requests")
+    assert listed["requests"][0]["run"]["releases"] == list(outcome.releases)
+    await fetch(jp_fetch, "requests", str(record.id))
+    await fetch(jp_fetch, "datasets")
+    await fetch(jp_fetch, "budgets", "people")
