@@ -11,8 +11,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, positive_int_arg, print_json
+from jupyter_privacy.cli.output import add_common, positive_int_arg
 from jupyter_privacy.cli.query import _bounds, _impute, _pairs
+from jupyter_privacy.cli.requests import emit
 from jupyter_privacy.core.ledger import open_ledger
 
 
@@ -78,12 +79,10 @@ def _register(args: argparse.Namespace) -> int:
             max_rows=args.max_rows, max_groups=args.max_groups,
             max_contributions=args.max_contributions,
         )  # fmt: skip
-    if args.json:
-        print_json(dataset.to_dict())
-    else:
-        print(f"registered dataset '{dataset.name}' (ledger entry {dataset.event_id}); its "
-              f"{dataset.mock_rows}-row mock is public to every ledger reader, the private data "
-              "stay on this machine")  # fmt: skip
+    emit(args, dataset.to_dict(),
+         f"registered dataset '{dataset.name}' (ledger entry {dataset.event_id}); its "
+         f"{dataset.mock_rows}-row mock is public to every ledger reader, the private data "
+         "stay on this machine")  # fmt: skip
     return 0
 
 
@@ -93,10 +92,7 @@ def _list(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         found = list_datasets(ledger)
-    if args.json:
-        print_json([d.to_dict() for d in found])
-    else:
-        print(datasets_table(found))
+    emit(args, [d.to_dict() for d in found], datasets_table(found))
     return 0
 
 
@@ -105,10 +101,7 @@ def _show(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         dataset = get_dataset(ledger, args.name)
-    if args.json:
-        print_json(dataset.to_dict())
-    else:
-        print(dataset.describe())
+    emit(args, dataset.to_dict(), dataset.describe())
     return 0
 
 

@@ -76,6 +76,14 @@ def register(sub: Any) -> None:
     results.set_defaults(handler=_results)
 
 
+def emit(args: argparse.Namespace, data: Any, text: Any) -> None:
+    """JSON for scripts with --json, else the text (shared by the requests and datasets verbs)."""
+    if args.json:
+        print_json(data)
+    else:
+        print(text)
+
+
 def _submit(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.arguments import plan_from_arguments
     from jupyter_privacy.core.requests.workflow import submit_request
@@ -85,11 +93,9 @@ def _submit(args: argparse.Namespace) -> int:
         record = submit_request(ledger, args.code, dataset=args.dataset, plan=plan,
                                 title=args.title, description=args.description,
                                 entry_point=args.function)  # fmt: skip
-    if args.json:
-        print_json(record.summary())
-    else:
-        print(f"submitted request {record.id} ({record.title}) for dataset '{record.dataset}': "
-              f"planned ε {record.plan.epsilon:g}; waiting for the data owner's approval")  # fmt: skip
+    emit(args, record.summary(),
+         f"submitted request {record.id} ({record.title}) for dataset '{record.dataset}': "
+         f"planned ε {record.plan.epsilon:g}; waiting for the data owner's approval")  # fmt: skip
     return 0
 
 
@@ -99,10 +105,7 @@ def _list(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         found = requests(args.status, dataset=args.dataset, ledger=ledger)
-    if args.json:
-        print_json([r.summary() for r in found])
-    else:
-        print(requests_table(found))
+    emit(args, [r.summary() for r in found], requests_table(found))
     return 0
 
 
@@ -112,10 +115,7 @@ def _show(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         review = review_request(ledger, get_request(ledger, args.id))
-    if args.json:
-        print_json(review.to_dict())
-    else:
-        print(review.text())
+    emit(args, review.to_dict(), review.text())
     return 0
 
 
@@ -127,13 +127,11 @@ def _decide(args: argparse.Namespace, approve: bool) -> int:
             record = approve_request(ledger, args.id, reason=args.reason, origin="cli")
         else:
             record = deny_request(ledger, args.id, reason=args.reason, origin="cli")
-    if args.json:
-        print_json(record.summary())
-    else:
-        decision = record.decision
-        assert decision is not None
-        print(f"request {record.id} {'approved' if approve else 'denied'} by {decision.actor}"
-              + (f": {decision.reason}" if decision.reason else ""))  # fmt: skip
+    decision = record.decision
+    assert decision is not None
+    emit(args, record.summary(),
+         f"request {record.id} {'approved' if approve else 'denied'} by {decision.actor}"
+         + (f": {decision.reason}" if decision.reason else ""))  # fmt: skip
     return 0
 
 
@@ -165,8 +163,5 @@ def _results(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         results = request_results(ledger, args.id)
-    if args.json:
-        print_json(results.to_dict())
-    else:
-        print(results.text())
+    emit(args, results.to_dict(), results.text())
     return 0
