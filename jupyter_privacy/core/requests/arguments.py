@@ -7,7 +7,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.core.files import read_yaml_file
 from jupyter_privacy.core.requests.errors import PlanError
 from jupyter_privacy.core.requests.plan import Plan
 
@@ -28,7 +27,10 @@ def plan_from_arguments(args: argparse.Namespace) -> Plan:
     if args.plan and args.query:
         raise PlanError("give the plan either as --plan FILE or as --query/--epsilon pairs")
     if args.plan:
-        return Plan.of(read_yaml_file(args.plan, "plan file") or [])  # YAML reads JSON too
+        from jupyter_privacy.core.files import read_yaml_file  # YAML reads JSON too; the CLI
+        # declares this option without loading a YAML parser (its start-up stays light)
+
+        return Plan.of(read_yaml_file(args.plan, "plan file") or [])
     if len(args.epsilon) != len(args.query) or (args.delta and len(args.delta) != len(args.query)):
         raise PlanError(
             f"give one --epsilon (and, if any, one --delta) per --query: {len(args.query)} "
