@@ -15,10 +15,15 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
+    import signal
+
     from jupyter_privacy.core.requests.code import NOTEBOOK, code_digest
     from jupyter_privacy.core.requests.data import call_entry, request_data
     from jupyter_privacy.core.requests.runner import EXIT_DIGEST
 
+    # The runner's timeout sends SIGTERM first: exit through Python so `finally` blocks run (e.g.
+    # train_federated ending the Flower processes it started in groups of their own).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     context = json.loads(Path(argv[1]).read_text(encoding="utf-8"))
     code_file = Path(context["code_file"])
     text = code_file.read_text(encoding="utf-8")

@@ -103,7 +103,12 @@ def _private_data_of_this_run() -> RequestData:
 def request_data(name: str | None = None, *, ledger: Ledger | str | None = None) -> RequestData:
     """The request's data: private inside an approved run, else the mock of dataset `name`."""
     if os.environ.get(CONTEXT_ENV):
-        return _private_data_of_this_run()
+        data = _private_data_of_this_run()
+        if name and name != data.name:
+            raise RequestStateError(
+                f"this run is for dataset '{data.name}', not '{name}': request_data('{data.name}')"
+            )
+        return data
     if not name:
         raise RequestStateError(
             "outside an approved run, give the dataset whose mock to use: request_data('name')"
