@@ -117,7 +117,9 @@ def main() -> None:
     parser.add_argument("--learning-rate", type=float, default=0.5)
     parser.add_argument("--template", action="store_true", help="also time template 07")
     args = parser.parse_args()
-    print(f"load: {os.getloadavg()[0]:.2f} (1 min); cpus: {os.cpu_count()}; python {sys.version.split()[0]}")
+    print(
+        f"load: {os.getloadavg()[0]:.2f} (1 min); cpus: {os.cpu_count()}; python {sys.version.split()[0]}"
+    )
     federated_benchmark(args.rounds, args.engine, args.batch_size, args.learning_rate)
     if args.template:
         template_benchmark()
