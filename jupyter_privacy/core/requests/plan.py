@@ -132,7 +132,7 @@ class DpSgdTraining(_Training):
     epochs: int = 1
     batch_size: int = 64
     clip_norm: float = 1.0
-    sampling: str = "shuffle"
+    sampling: str = "poisson"
     accountant: str = "rdp"
     kind: ClassVar[str] = "dp-sgd"
     pinned: ClassVar[tuple[str, ...]] = (
