@@ -24,8 +24,9 @@ def train(data):
     x = (frame[["age", "wage"]].to_numpy(dtype="float32") / np.array([90, 5000], dtype="float32"))
     y = (frame["region"] == "north").to_numpy(dtype="int64")
     model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(2)])
-    train_dp_sgd(model, x, y, budget=data.budget, ledger=data.ledger, target_epsilon=1.0,
-                 delta=1e-5, epochs=1, batch_size=50, clip_norm=1.0, progress_bar=False)
+    train_dp_sgd(model, x[50:], y[50:], budget=data.budget, ledger=data.ledger,
+                 target_epsilon=1.0, delta=1e-5, epochs=1, batch_size=50, clip_norm=1.0,
+                 validation_data=(x[:50], y[:50]), progress_bar=False)
 """
 DP_SGD = {"kind": "dp-sgd", "epsilon": 1.0, "delta": 1e-5, "epochs": 1, "batch_size": 50}
 
@@ -36,12 +37,15 @@ def test_a_dp_sgd_request_runs_on_the_owners_side(ledger: Ledger, private_csv, s
     register_people(ledger, private_csv, store, public_rows=400)
     record = submit_request(ledger, TRAIN, dataset="people", plan=[DP_SGD], actor=SCIENTIST)
     review = review_request(ledger, record).text()
-    assert "DP-SGD on 400 rows: noise multiplier" in review and "not covered by ε" in review
+    assert "DP-SGD on 400 rows: noise multiplier" in review
+    assert "also covers the validation accuracy the training releases with DP" in review
     approve_request(ledger, record.id, reason="small model", actor=OWNER)
     outcome = run_request(ledger, record.id, store=store, timeout=600)
     assert outcome.outcome == "completed", outcome.log.read_text()[-2000:]
-    (release,) = request_results(ledger, record.id).releases
-    assert release.details["kind"] == "dp-sgd" and release.epsilon <= 1.0 + 1e-9
+    validation, release = request_results(ledger, record.id).releases  # DP validation first
+    assert validation.details["kind"] == "dp-sgd-validation" and validation.epsilon == 0.25
+    assert release.details["kind"] == "dp-sgd" and release.details["validation"]["mode"] == "dp"
+    assert release.epsilon + validation.epsilon <= 1.0 + 1e-9
     assert release.details["hyper_parameters"]["epochs"] == 1
     assert get_request(ledger, record.id).status == "completed"
     assert SENTINEL_NAME not in request_results(ledger, record.id).text()

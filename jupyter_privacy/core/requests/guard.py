@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.ledger import Ledger, Release
-from jupyter_privacy.core.requests.plan import Plan, ReleaseFacts
+from jupyter_privacy.core.requests.plan import Plan, PlanTally, ReleaseFacts
 from jupyter_privacy.core.validation import check_delta, check_epsilon
 
 
@@ -28,7 +28,7 @@ class PlanGuard:
     def __init__(self, ledger: Ledger, plan: Plan, *, budget: str, origin: str,
                  report: Path | None = None) -> None:  # fmt: skip
         self.plan, self.budget, self.origin, self.report = plan, budget, origin, report
-        self.used: set[int] = set()
+        self.tally = PlanTally()
         self.releases: list[Release] = []
         self._lock = threading.Lock()
         original = ledger.spend
@@ -39,15 +39,16 @@ class PlanGuard:
             facts = ReleaseFacts.of(
                 budget=str(budget).strip(), epsilon=check_epsilon(epsilon), delta=check_delta(delta),
                 description=str(options.get("description", "")), details=options.get("details"),
+                replay_key=options.get("replay_key"),
             )  # fmt: skip
             with self._lock:  # one planned release per spend, even from threads
-                index = self.plan.match(facts, self.used, self.budget)
-                self.used.add(index)
+                index = self.plan.match(facts, self.tally, self.budget)
+                self.tally.add(index, facts)
             try:
                 release = original(budget, epsilon, delta, **{**options, "origin": self.origin})
             except BaseException:
                 with self._lock:
-                    self.used.discard(index)
+                    self.tally.remove(index, facts)
                 raise
             with self._lock:
                 self.releases.append(release)

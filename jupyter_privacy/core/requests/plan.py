@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
 from jupyter_privacy.core.requests.errors import PlanError, PlanViolationError
@@ -35,18 +35,64 @@ class ReleaseFacts:
     delta: float
     description: str
     hyper_parameters: Mapping[str, Any]
+    #: The training a model or DP validation release belongs to (its replay key), else "".
+    training: str = ""
+    #: A model release's validation mode: "dp", "public" (exact figures) or "none".
+    validation: str = "none"
 
     @classmethod
     def of(cls, *, budget: str, epsilon: float, delta: float, description: str,
-           details: Mapping[str, Any] | None) -> ReleaseFacts:  # fmt: skip
-        """Query releases carry no `kind` in their details; trainings say `dp-sgd`/`federated`."""
+           details: Mapping[str, Any] | None, replay_key: str | None = None) -> ReleaseFacts:  # fmt: skip
+        """Query releases carry no `kind` in their details; trainings say `dp-sgd`/`federated`,
+        their DP validation releases `dp-sgd-validation`/`federated-validation`."""
         details = details or {}
         kind = details.get("kind") if isinstance(details.get("kind"), str) else "query"
         hp = details.get("hyper_parameters")
+        validation = details.get("validation")
+        mode = validation.get("mode") if isinstance(validation, Mapping) else "none"
+        training = details.get("training_replay_key") if kind in VALIDATION_OF else replay_key
         return cls(
             kind=str(kind), budget=budget, epsilon=float(epsilon), delta=float(delta),
             description=description, hyper_parameters=hp if isinstance(hp, Mapping) else {},
+            training=str(training or ""), validation=str(mode),
         )  # fmt: skip
+
+
+#: DP validation releases (training/validation.py) and the training kind whose planned ε they share.
+VALIDATION_OF = {"dp-sgd-validation": "dp-sgd", "federated-validation": "federated"}
+
+
+@dataclass
+class PlanTally:
+    """What a run has released against its plan so far: the planned releases made, and for each
+    training under way (by its key) the planned item it was bound to and the ε, δ its DP
+    validation releases took (they come before the model's release and share its planned ε)."""
+
+    used: set[int] = field(default_factory=set)
+    trainings: dict[str, tuple[int, float, float]] = field(default_factory=dict)
+
+    def spent_before(self, index: int, facts: ReleaseFacts) -> tuple[float, float]:
+        bound = self.trainings.get(facts.training)
+        return (bound[1], bound[2]) if bound and bound[0] == index else (0.0, 0.0)
+
+    def bound_index(self, facts: ReleaseFacts) -> int | None:
+        bound = self.trainings.get(facts.training) if facts.training else None
+        return bound[0] if bound else None
+
+    def add(self, index: int, facts: ReleaseFacts) -> None:
+        if facts.kind in VALIDATION_OF:
+            _, epsilon, delta = self.trainings.get(facts.training, (index, 0.0, 0.0))
+            self.trainings[facts.training] = (index, epsilon + facts.epsilon, delta + facts.delta)
+        else:
+            self.used.add(index)
+
+    def remove(self, index: int, facts: ReleaseFacts) -> None:
+        """Undo `add` (the spend it was for failed)."""
+        if facts.kind not in VALIDATION_OF:
+            self.used.discard(index)
+        elif facts.training in self.trainings:
+            _, epsilon, delta = self.trainings[facts.training]
+            self.trainings[facts.training] = (index, epsilon - facts.epsilon, delta - facts.delta)
 
 
 def _within(value: float, cap: float) -> bool:
@@ -98,6 +144,8 @@ class _Training:
 
     epsilon: float
     delta: float
+    #: The code may declare its validation rows public (exact figures outside ε); the owner sees it.
+    validation_public: bool = False
     kind: ClassVar[str] = ""
     #: Hyper-parameters that must be recorded exactly as planned.
     pinned: ClassVar[tuple[str, ...]] = ()
@@ -105,14 +153,25 @@ class _Training:
     def __post_init__(self) -> None:
         object.__setattr__(self, "epsilon", check_epsilon(self.epsilon))
         object.__setattr__(self, "delta", check_delta(self.delta))
+        if not isinstance(self.validation_public, bool):
+            raise PlanError("validation_public is true or false")
 
-    def mismatch(self, facts: ReleaseFacts) -> str | None:
-        if facts.kind != self.kind:
+    def mismatch(self, facts: ReleaseFacts, before: tuple[float, float] = (0.0, 0.0)) -> str | None:
+        """`before`: the ε, δ this training's DP validation releases already took."""
+        validation = facts.kind in VALIDATION_OF
+        if (VALIDATION_OF[facts.kind] if validation else facts.kind) != self.kind:
             return f"not a {self.kind} training"
-        if not _within(facts.epsilon, self.epsilon):
-            return f"ε {facts.epsilon:g} above the planned {self.epsilon:g}"
-        if not _within(facts.delta, self.delta):
-            return f"δ {facts.delta:g} above the planned {self.delta:g}"
+        epsilon, delta = facts.epsilon + before[0], facts.delta + before[1]
+        if not _within(epsilon, self.epsilon):
+            so_far = f" (with its DP validation, ε {epsilon:g})" if before[0] else ""
+            return f"ε {facts.epsilon:g}{so_far} above the planned {self.epsilon:g}"
+        if not _within(delta, self.delta):
+            return f"δ {delta:g} above the planned {self.delta:g}"
+        if validation:
+            return None
+        if facts.validation == "public" and not self.validation_public:
+            return ("validation data declared public (exact accuracy and loss released outside "
+                    "ε), which the plan does not allow (validation_public)")  # fmt: skip
         for name in self.pinned:
             planned, recorded = getattr(self, name), facts.hyper_parameters.get(name)
             if planned is not None and recorded != planned:
@@ -120,9 +179,10 @@ class _Training:
         return None
 
     def settings(self) -> str:
-        return ", ".join(
-            f"{n} {getattr(self, n)}" for n in self.pinned if getattr(self, n) is not None
-        )
+        pinned = [f"{n} {getattr(self, n)}" for n in self.pinned if getattr(self, n) is not None]
+        if self.validation_public:
+            pinned.append("validation rows declared public: exact accuracy and loss outside ε")
+        return ", ".join(pinned)
 
 
 @dataclass(frozen=True)
@@ -253,8 +313,11 @@ class Plan:
         total = f"total: ε ≤ {self.epsilon:g}, δ ≤ {self.delta:g} (basic composition)"
         return "\n".join([*lines, total])
 
-    def match(self, facts: ReleaseFacts, used: set[int], budget: str) -> int:
+    def match(self, facts: ReleaseFacts, tally: PlanTally, budget: str) -> int:
         """Index of the first unused planned release the facts match; PlanViolationError if none.
+        A training's DP validation releases and its model release match one planned training
+        (bound by the training's key) and together stay within its ε. Record a match with
+        `tally.add(index, facts)`.
 
         The error text names the release's kind and ε only, never its description: a refused
         release's description is whatever the code chose to put there.
@@ -264,11 +327,18 @@ class Plan:
                 f"the code tried to spend from budget '{facts.budget}'; the request may spend only "
                 f"from its dataset's budget '{budget}'"
             )
+        bound = tally.bound_index(facts)
+        taken = {i for i, _, _ in tally.trainings.values()}
         reasons = []
         for index, item in enumerate(self.items):
-            if index in used:
+            if index in tally.used or (bound is not None and index != bound):
                 continue
-            reason = item.mismatch(facts)
+            if bound is None and index in taken:
+                continue  # bound to another training under way
+            if isinstance(item, Query):
+                reason = item.mismatch(facts)
+            else:
+                reason = item.mismatch(facts, tally.spent_before(index, facts))
             if reason is None:
                 return index
             reasons.append(f"#{index + 1}: {reason}")

@@ -19,11 +19,16 @@ from jupyter_privacy.core.requests.datasets import Dataset, get_dataset
 from jupyter_privacy.core.requests.plan import DpSgdTraining, FederatedTraining, PlanItem, Query
 from jupyter_privacy.core.requests.records import RequestRecord
 
-TRAINING_NOTE = (
-    "the release's value holds the model's accuracy and loss on whatever validation data the code "
-    "passes; those figures are not covered by ε: approve only if the validation rows are public "
-    "or you accept releasing them"
-)
+
+
+def training_note(item: DpSgdTraining | FederatedTraining) -> str:
+    """What the planned ε covers besides the model: the training's validation figures."""
+    if item.validation_public:
+        return ("the plan lets the code declare its validation rows public: their exact accuracy "
+                "and loss are then released outside ε; approve only if those rows are public")  # fmt: skip
+    return ("the planned ε also covers the validation accuracy the training releases with DP "
+            "(its validation_epsilon, taken from the same ε, leaves the model less); exact "
+            "validation figures are refused because the plan does not set validation_public")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def preview_item(item: PlanItem, dataset: Dataset, ledger: Ledger) -> str:
         if dataset.public_rows is None:
             return (f"DP-SGD: the noise for ε {item.epsilon:g} depends on the number of training "
                     "rows, which the owner has not declared public; the runner lets the training "
-                    f"charge at most ε {item.epsilon:g}, δ {item.delta:g}. Note: {TRAINING_NOTE}")  # fmt: skip
+                    f"charge at most ε {item.epsilon:g}, δ {item.delta:g}. Note: {training_note(item)}")  # fmt: skip
         from jupyter_privacy.core.training.train import plan_training
 
         plan = plan_training(
@@ -90,7 +95,7 @@ def preview_item(item: PlanItem, dataset: Dataset, ledger: Ledger) -> str:
             learning_rate=0.1, delta=item.delta, sampling=item.sampling, accountant=item.accountant,
         )  # fmt: skip
         return (f"DP-SGD on {dataset.public_rows} rows: noise multiplier {plan.noise_multiplier:.4g}; "
-                f"{plan.planned.describe()}. Note: {TRAINING_NOTE}")  # fmt: skip
+                f"{plan.planned.describe()}. Note: {training_note(item)}")  # fmt: skip
     assert isinstance(item, FederatedTraining)
     from jupyter_privacy.core.federated.plan import plan_federated
 
@@ -99,7 +104,7 @@ def preview_item(item: PlanItem, dataset: Dataset, ledger: Ledger) -> str:
         clipping_norm=item.clipping_norm, target_epsilon=item.epsilon, delta=item.delta,
         mode=item.mode, accountant=item.accountant,
     )  # fmt: skip
-    return federated.statement() + f"Note: {TRAINING_NOTE}"
+    return federated.statement() + f"Note: {training_note(item)}"
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from jupyter_privacy.core.requests.errors import (
     RequestStateError,
 )
 from jupyter_privacy.core.requests.owner import OwnerStore, owner_store_dir
-from jupyter_privacy.core.requests.plan import ReleaseFacts, plan_digest
+from jupyter_privacy.core.requests.plan import PlanTally, ReleaseFacts, plan_digest
 from jupyter_privacy.core.requests.records import RAN, STARTED, RequestRecord, get_request
 
 DEFAULT_TIMEOUT_S = 3600.0
@@ -245,14 +245,15 @@ def _collect(ledger: Ledger, record: RequestRecord, started: int, origin: str,
             candidates[release.id] = release
         elif release.id in reported and release.id <= started and release.replay_key:
             candidates[release.id] = release  # a replay: made earlier, spends nothing now
-    used: set[int] = set()
+    tally = PlanTally()
     accepted, unplanned = [], []
     for release in sorted(candidates.values(), key=lambda r: r.id):
         facts = ReleaseFacts.of(budget=release.budget, epsilon=release.epsilon,
                                 delta=release.delta, description=release.description,
-                                details=release.details)  # fmt: skip
+                                details=release.details,
+                                replay_key=release.replay_key)  # fmt: skip
         try:
-            used.add(record.plan.match(facts, used, record.budget))
+            tally.add(record.plan.match(facts, tally, record.budget), facts)
             accepted.append(release)
         except PlanViolationError:
             unplanned.append(release.id)
