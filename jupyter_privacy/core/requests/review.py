@@ -20,7 +20,6 @@ from jupyter_privacy.core.requests.plan import DpSgdTraining, FederatedTraining,
 from jupyter_privacy.core.requests.records import RequestRecord
 
 
-
 def training_note(item: DpSgdTraining | FederatedTraining) -> str:
     """What the planned ε covers besides the model: the training's validation figures."""
     if item.validation_public:
