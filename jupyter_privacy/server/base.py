@@ -14,6 +14,7 @@ from jupyter_privacy.core.errors import (
     DuplicateBudgetError,
     InvalidParameterError,
     LedgerError,
+    LedgerIntegrityError,
     LedgerLockedError,
     LedgerUnavailableError,
     MissingExtraError,
@@ -42,7 +43,8 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (RequestStateError, 409),  # e.g. approving a request that is not pending
     (LedgerUnavailableError, 503),
     (LedgerLockedError, 503),
-    (LedgerError, 500),  # corrupt, tampered, newer schema, read-only
+    (LedgerIntegrityError, 409),  # tampered or malformed values: the ledger, not the request
+    (LedgerError, 500),  # corrupt, newer schema, read-only
     (MissingExtraError, 501),
     (PrivacyError, 400),
 )

@@ -70,6 +70,7 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     assert "epsilon" in card and "rdp" in card.lower()
     budget = json.loads((out / "privacy-budget.json").read_text())
     assert budget["releases"] and budget["releases"][0]["accountant"]
+    assert budget["anchor"]["entries"] > 0 and "Ledger anchor" in (out / "index.html").read_text()
     changelog = (out / "privacy_changelog.md").read_text()  # each row filled from the ledger
     assert "| budget | budget created: ε" in changelog and "| release | release #" in changelog
     executed = nbformat.read(out / "notebooks" / "03_dpsgd_pilot.ipynb", as_version=4)
