@@ -11,10 +11,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, positive_int_arg
+from jupyter_privacy.cli.output import add_common, open_from_args, positive_int_arg
 from jupyter_privacy.cli.query import _bounds, _impute, _pairs
 from jupyter_privacy.cli.requests import emit
-from jupyter_privacy.core.ledger import open_ledger
 
 
 def register(sub: Any) -> None:
@@ -70,7 +69,7 @@ def _register(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.datasets import register_dataset
 
     keys = {c: v.split(",") for c, v in _pairs(args.keys, "--keys").items()}
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         dataset = register_dataset(
             ledger, args.name, private=args.private, budget=args.budget, mock=args.mock,
             mock_rows=args.mock_rows, seed=args.seed, description=args.description,
@@ -90,7 +89,7 @@ def _list(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.datasets import list_datasets
     from jupyter_privacy.core.requests.tables import datasets_table
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         found = list_datasets(ledger)
     emit(args, [d.to_dict() for d in found], datasets_table(found))
     return 0
@@ -99,7 +98,7 @@ def _list(args: argparse.Namespace) -> int:
 def _show(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.datasets import get_dataset
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         dataset = get_dataset(ledger, args.name)
     emit(args, dataset.to_dict(), dataset.describe())
     return 0
@@ -108,7 +107,7 @@ def _show(args: argparse.Namespace) -> int:
 def _mock(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.datasets import get_dataset
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         frame = get_dataset(ledger, args.name).mock()
     if args.out:
         path = Path(args.out)

@@ -16,8 +16,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, print_json
-from jupyter_privacy.core.ledger import open_ledger
+from jupyter_privacy.cli.output import add_common, open_from_args, print_json
 from jupyter_privacy.core.requests.records import STATUSES
 
 
@@ -89,7 +88,7 @@ def _submit(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.workflow import submit_request
 
     plan = plan_from_arguments(args)
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         record = submit_request(ledger, args.code, dataset=args.dataset, plan=plan,
                                 title=args.title, description=args.description,
                                 entry_point=args.function)  # fmt: skip
@@ -103,7 +102,7 @@ def _list(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.api import requests
     from jupyter_privacy.core.requests.tables import requests_table
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         found = requests(args.status, dataset=args.dataset, ledger=ledger)
     emit(args, [r.summary() for r in found], requests_table(found))
     return 0
@@ -113,7 +112,7 @@ def _show(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.records import get_request
     from jupyter_privacy.core.requests.review import review_request
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         review = review_request(ledger, get_request(ledger, args.id))
     emit(args, review.to_dict(), review.text())
     return 0
@@ -122,7 +121,7 @@ def _show(args: argparse.Namespace) -> int:
 def _decide(args: argparse.Namespace, approve: bool) -> int:
     from jupyter_privacy.core.requests.workflow import approve_request, deny_request
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         if approve:
             record = approve_request(ledger, args.id, reason=args.reason, origin="cli")
         else:
@@ -146,7 +145,7 @@ def _deny(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.runner import run_request
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         outcome = run_request(ledger, args.id, store=args.store, timeout=args.timeout)
     if args.json:
         print_json({"request": outcome.request, "outcome": outcome.outcome,
@@ -161,7 +160,7 @@ def _run(args: argparse.Namespace) -> int:
 def _results(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.requests.results import request_results
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         results = request_results(ledger, args.id)
     emit(args, results.to_dict(), results.text())
     return 0

@@ -9,12 +9,21 @@ from pathlib import Path
 import pytest
 
 from jupyter_privacy.cli import main
+from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.testing.requests import HONEST, OWNER, SCIENTIST, private_frame
 
 
 def as_user(monkeypatch: pytest.MonkeyPatch, user: str) -> None:
+    """The CLI's actor is the OS user, looked up once per process: forget it on each switch."""
     monkeypatch.setenv("USER", user)
     monkeypatch.setenv("LOGNAME", user)
+    current_actor.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_actor():
+    yield
+    current_actor.cache_clear()  # the real user again for the tests that follow
 
 
 @pytest.fixture
@@ -88,3 +97,20 @@ def test_deny_needs_a_reason(registered) -> None:
     with pytest.raises(SystemExit) as caught:
         main(["requests", "deny", "1", "--ledger", registered])
     assert caught.value.code == 2
+
+
+@pytest.mark.parametrize(
+    "argv", [("requests", "list"), ("requests", "results", "1"), ("datasets", "list"),
+             ("datasets", "show", "people"), ("datasets", "mock", "people")],
+)  # fmt: skip
+def test_reading_verbs_open_read_only_and_create_no_ledger(tmp_path, capsys, argv) -> None:
+    url = f"sqlite:///{tmp_path / 'nowhere' / 'ledger.db'}"
+    assert main([*argv, "--lock-timeout", "5", "--ledger", url]) in (0, 2)  # empty, or unknown
+    assert "Traceback" not in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_reading_verbs_take_the_lock_timeout(registered, capsys) -> None:
+    assert main(["datasets", "list", "--lock-timeout", "5", "--ledger", registered]) == 0
+    assert main(["requests", "list", "--lock-timeout", "5", "--ledger", registered]) == 0
+    assert "people" in capsys.readouterr().out
