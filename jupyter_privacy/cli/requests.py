@@ -14,6 +14,7 @@ The actor of each step is the operating-system user (`$USER`).
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from jupyter_privacy.cli.output import add_common, open_from_args, print_json
@@ -143,8 +144,11 @@ def _deny(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.config import LOCK_TIMEOUT_ENV
     from jupyter_privacy.core.requests.runner import run_request
 
+    if args.lock_timeout is not None:  # the run's own process opens the ledger itself
+        os.environ[LOCK_TIMEOUT_ENV] = str(args.lock_timeout)
     with open_from_args(args) as ledger:
         outcome = run_request(ledger, args.id, store=args.store, timeout=args.timeout)
     if args.json:

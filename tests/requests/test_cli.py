@@ -4,11 +4,13 @@ line with exit 2. (The two-machine flow runs the CLI as processes in test_team_p
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from jupyter_privacy.cli import main
+from jupyter_privacy.core.config import LOCK_TIMEOUT_ENV
 from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.testing.requests import HONEST, OWNER, SCIENTIST, private_frame
 
@@ -69,6 +71,11 @@ def test_submit_with_a_plan_file_then_list_and_results(registered, tmp_path, mon
     assert main(["requests", "approve", str(submitted["id"]), "--reason", "ok",
                  "--ledger", registered]) == 0  # fmt: skip
     assert f"request {submitted['id']} approved by {OWNER}: ok" in capsys.readouterr().out
+    monkeypatch.setenv(LOCK_TIMEOUT_ENV, "60")  # restored after the test
+    assert main(["requests", "run", str(submitted["id"]), "--store", str(tmp_path / "store"),
+                 "--lock-timeout", "7", "--ledger", registered]) == 0  # fmt: skip
+    assert "completed" in capsys.readouterr().out
+    assert os.environ[LOCK_TIMEOUT_ENV] == "7.0"  # what the run's own process was given
 
 
 @pytest.mark.parametrize(
