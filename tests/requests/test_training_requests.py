@@ -76,7 +76,8 @@ def federate(data):
                for region in ("north", "south", "east", "west")}
     train_federated(lambda: tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(2)]),
                     clients, budget=data.budget, ledger=data.ledger, rounds=1,
-                    target_epsilon=2.0, delta=1e-5, clipping_norm=1.0, progress_bar=False)
+                    target_epsilon=2.0, delta=1e-5, clipping_norm=1.0, progress_bar=False,
+                    validation_data=(x[:40], y[:40]))
 """
 
 
@@ -90,6 +91,8 @@ def test_a_federated_request_runs_flower_on_the_owners_side(ledger, private_csv,
     approve_request(ledger, record.id, reason="one round", actor=OWNER)
     outcome = run_request(ledger, record.id, store=store, timeout=600)
     assert outcome.outcome == "completed", outcome.log.read_text()[-3000:]
-    (release,) = request_results(ledger, record.id).releases
-    assert release.details["kind"] == "federated" and release.epsilon <= 2.0 + 1e-9
+    validation, release = request_results(ledger, record.id).releases  # one DP round accuracy
+    assert validation.details["kind"] == "federated-validation"
+    assert release.details["kind"] == "federated" and release.details["validation"]["mode"] == "dp"
+    assert release.epsilon + validation.epsilon <= 2.0 + 1e-9
     assert release.details["hyper_parameters"]["clients"] == 4
