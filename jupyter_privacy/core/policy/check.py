@@ -10,6 +10,7 @@ The same findings from unconfirmed (M/U) or non-binding items are warnings: neve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -39,13 +40,17 @@ class Finding:
         return f"{self.level.upper()}  {where}{self.subject}: {self.message}{cited}"
 
 
-def check_policy(policy: PolicyDocument, *, ledger: Any = None) -> list[Finding]:
-    """Every contradiction between the policy, the checklists, its caps and (optionally) the ledger."""
+def check_policy(
+    policy: PolicyDocument, *, ledger: Any = None, budgets: Sequence[str] = ()
+) -> list[Finding]:
+    """Every contradiction between the policy, the checklists, its caps and (optionally) the ledger:
+    its `budgets` and any given here must keep their totals within every market's cap."""
     findings = _vocabulary(policy)
     for code, section in policy.markets.items():
         findings += _MarketCheck(policy, code, section).run()
     if ledger is not None:
-        findings += _ledger_findings(policy, ledger)
+        governed = list(dict.fromkeys([*policy.data.get("budgets", []), *budgets]))
+        findings += _ledger_findings(policy, ledger, governed)
     return findings
 
 
@@ -229,7 +234,7 @@ class _MarketCheck:
                              f"({spec['min_days']} days)", [item_id])  # fmt: skip
 
 
-def _ledger_findings(policy: PolicyDocument, ledger: Any) -> list[Finding]:
+def _ledger_findings(policy: PolicyDocument, ledger: Any, governed: list[str]) -> list[Finding]:
     from jupyter_privacy.core.errors import UnknownBudgetError
 
     findings = []
@@ -237,7 +242,7 @@ def _ledger_findings(policy: PolicyDocument, ledger: Any) -> list[Finding]:
     lanes = [(m, n, r["lane_budget"]) for m, s in policy.markets.items()
              for n, r in s["serve"]["practices"].items()
              if r["decision"] == "allow" and r.get("lane_budget")]  # fmt: skip
-    for name in policy.data.get("budgets", []):
+    for name in governed:
         try:
             budget = ledger.budget(name)
         except UnknownBudgetError:
