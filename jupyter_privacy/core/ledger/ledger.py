@@ -20,7 +20,7 @@ from jupyter_privacy.core.errors import (
     InvalidParameterError,
     UnknownBudgetError,
 )
-from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger import access, chain, highrisk, schema
 from jupyter_privacy.core.ledger.composition import Spend, add, composition_rule, dec
 from jupyter_privacy.core.ledger.events import (
     EVENT_KIND,
@@ -136,6 +136,7 @@ class Ledger:
                     release_count=0, last_release_at=None,
                 )
             )  # fmt: skip
+            access.on_budget_created(conn, budget_id)
             details = {
                 "name": name, "composition": composition, "privacy_unit": privacy_unit or "one row",
                 "max_contributions": max_contributions, "notes": notes or "",
@@ -147,6 +148,7 @@ class Ledger:
             )  # fmt: skip
             return budget_from_row(self._budget_row(conn, name))
 
+    @access.logs_refusals
     def raise_budget(
         self, name: str, *, epsilon: float | None = None, delta: float | None = None, reason: str
     ) -> Budget:
@@ -158,6 +160,7 @@ class Ledger:
         with translated_errors(self.url), self._write() as conn:
             head = self._lock_head(conn)
             row = self._require_budget(conn, name)
+            access.check_raise(conn, row)
             new_eps = check_epsilon(epsilon) if epsilon is not None else row.epsilon_total
             new_delta = check_delta(delta) if delta is not None else row.delta_total
             if new_eps < row.epsilon_total or new_delta < row.delta_total:
@@ -187,6 +190,7 @@ class Ledger:
         return [budget_from_row(row) for row in rows]
 
     # -- spending ------------------------------------------------------------------------------
+    @access.logs_refusals
     def spend(
         self,
         budget: str,
@@ -230,6 +234,10 @@ class Ledger:
                     stored = self._find_replay(conn, row.name, replay_key)
                     if stored is not None:
                         return stored
+                audit = highrisk.check_spend(conn, row, epsilon=epsilon, delta=delta, origin=origin,
+                                             description=description, details=details)  # fmt: skip
+                if audit is not None:
+                    details_json = chain.dumps({**(details or {}), highrisk.AUDIT_KEY: audit})
                 rule = composition_rule(row.composition)
                 spend = Spend(epsilon=epsilon, delta=delta, rho=rho)
                 used = usage_of(row)

@@ -1,0 +1,323 @@
+"""Who may spend which budget: each budget's owners and spenders, named as principals.
+
+A principal is `user:<OS user>`, `jupyter:<Jupyter identity>` or `role:<PostgreSQL role>` (a bare
+name means `user:`). On SQLite the caller is its OS user and Jupyter identity; on PostgreSQL it is
+its database role (and the group roles it belongs to): the identity the database can check. The creator of a budget becomes its owner; owners raise it, grant and revoke,
+mark it high-risk and approve high-risk spends; spenders spend. A budget without any entry (made
+before access control existed) is unrestricted.
+
+Where the boundary is:
+- SQLite: the kit checks in the client, before it computes or records anything. Whoever can
+  write the ledger file can bypass that check, so **file permissions are the boundary**: give
+  each team its own ledger file, writable only by its members.
+- PostgreSQL: the database enforces it (row_security.py): row-level-security policies on the
+  ledger's tables, keyed on `current_user` and this table, refuse a release or raise from a role
+  that is not an owner or spender, whatever client sends it. The kit's own check still runs first
+  for a clear message.
+
+Every refusal is a chained `access.refused` event; grants and revocations are `access.granted` and
+`access.revoked` events beside the table change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from jupyter_privacy.core.errors import (
+    AccessDeniedError,
+    InvalidParameterError,
+    LedgerError,
+    PrivacyError,
+)
+from jupyter_privacy.core.ledger import chain
+from jupyter_privacy.core.ledger.provenance import current_actor
+from jupyter_privacy.core.ledger.storage import translated_errors
+
+if TYPE_CHECKING:
+    from jupyter_privacy.core.ledger.ledger import Ledger
+
+OWNER, SPENDER = "owner", "spender"
+PERMISSIONS = (OWNER, SPENDER)
+PRINCIPAL_KINDS = {"user": "OS user", "jupyter": "Jupyter identity", "role": "PostgreSQL role"}
+GRANTED, REVOKED, REFUSED = "access.granted", "access.revoked", "access.refused"
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,126}$")
+_JUPYTER: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_jupyter", default=None)
+M = TypeVar("M", bound=Callable[..., Any])
+
+access_metadata = sa.MetaData()
+access_table = sa.Table(
+    "jp_access",
+    access_metadata,
+    sa.Column("budget_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("principal", sa.String(200), primary_key=True),
+    sa.Column("permission", sa.String(16), primary_key=True),
+    sa.Column("granted_by", sa.String(200), nullable=False),
+    sa.Column("granted_at", sa.String(40), nullable=False),
+)
+
+
+def check_principal(text: Any) -> str:
+    """`user:alice`, `jupyter:alice` or `role:analyst`; a bare name is an OS user."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidParameterError(
+            "name a principal, e.g. user:alice, jupyter:alice or role:analyst"
+        )
+    kind, sep, name = text.strip().partition(":")
+    if not sep:
+        kind, name = "user", kind
+    if kind not in PRINCIPAL_KINDS or not _NAME.match(name):
+        raise InvalidParameterError(
+            f"principal {text!r}: write KIND:NAME with KIND one of {', '.join(PRINCIPAL_KINDS)} "
+            "(e.g. role:analyst) and a name of letters, digits and _.@+-", parameter="principal",
+        )  # fmt: skip
+    return f"{kind}:{name}"
+
+
+def person(principal: str) -> str:
+    """The name part: `user:alice` and `jupyter:alice` are the same person for approvals."""
+    return principal.partition(":")[2]
+
+
+@contextlib.contextmanager
+def acting_as(identity: str) -> Iterator[None]:
+    """Attribute ledger writes in the block to this Jupyter identity (the server's handlers)."""
+    token = _JUPYTER.set(identity)
+    try:
+        yield
+    finally:
+        _JUPYTER.reset(token)
+
+
+def jupyter_identity() -> str | None:
+    """The Jupyter identity of the caller: set by `acting_as`, or JupyterHub's user of a kernel."""
+    return _JUPYTER.get() or os.environ.get("JUPYTERHUB_USER") or None
+
+
+def caller_principals(conn: Connection) -> list[str]:
+    """Every principal the caller is, in the identity that counts on this backend: on SQLite its
+    OS user and Jupyter identity; on PostgreSQL its role and each role it is a member of (the
+    database checks roles only, so the kit does too). Its own identities come first."""
+    if conn.dialect.name == "postgresql":
+        own = conn.execute(sa.text("SELECT current_user")).scalar()
+        roles: list[str] = list(conn.execute(sa.text(
+            "SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') "
+            "ORDER BY rolname")).scalars())  # fmt: skip
+        return [f"role:{own}"] + [f"role:{r}" for r in roles if r != own]
+    found = [f"user:{current_actor()}"]
+    identity = jupyter_identity()
+    if identity:
+        found.append(f"jupyter:{identity}")
+    return found
+
+
+def own_principals(conn: Connection) -> list[str]:
+    """The caller's own identities (not the group roles it belongs to)."""
+    found = caller_principals(conn)
+    return found[:1] if conn.dialect.name == "postgresql" else found
+
+
+def has_access_table(conn: Connection) -> bool:
+    return sa.inspect(conn).has_table(access_table.name)
+
+
+def ensure_access_table(conn: Connection) -> None:
+    if not has_access_table(conn):
+        access_metadata.create_all(conn)
+
+
+@dataclass(frozen=True)
+class BudgetAccess:
+    """A budget's owners and spenders; `restricted` is False for a budget without any."""
+
+    budget: str
+    owners: list[str] = field(default_factory=list)
+    spenders: list[str] = field(default_factory=list)
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.owners or self.spenders)
+
+    def allows(self, principals: list[str], permission: str) -> bool:
+        if not self.restricted:
+            return True
+        wanted = self.owners + (self.spenders if permission == SPENDER else [])
+        return any(p in wanted for p in principals)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"budget": self.budget, "restricted": self.restricted, "owners": self.owners,
+                "spenders": self.spenders}  # fmt: skip
+
+
+def budget_access(conn: Connection, budget_id: int, name: str) -> BudgetAccess:
+    if not has_access_table(conn):
+        return BudgetAccess(name)
+    rows = conn.execute(
+        sa.select(access_table.c.principal, access_table.c.permission)
+        .where(access_table.c.budget_id == budget_id)
+        .order_by(access_table.c.granted_at, access_table.c.principal)
+    ).fetchall()
+    return BudgetAccess(name, [r.principal for r in rows if r.permission == OWNER],
+                        [r.principal for r in rows if r.permission == SPENDER])  # fmt: skip
+
+
+def require(conn: Connection, budget_row: Any, permission: str, action: str) -> list[str]:
+    """The caller's principals if they hold `permission` on the budget, else AccessDeniedError."""
+    principals = caller_principals(conn)
+    access = budget_access(conn, budget_row.id, budget_row.name)
+    if not access.allows(principals, permission):
+        holders = access.owners + (access.spenders if permission == SPENDER else [])
+        raise AccessDeniedError(
+            f"{own_principals(conn)[0]} may not {action} budget '{budget_row.name}': only its "
+            f"{'owners' if permission == OWNER else 'owners and spenders'} may "
+            f"({', '.join(holders)}). Ask an owner:  jupyter privacy access grant "
+            f"{budget_row.name} {own_principals(conn)[0]}" + (" --owner" if permission == OWNER else ""),
+            budget=budget_row.name, action=action, principals=principals,
+        )  # fmt: skip
+    return principals
+
+
+# -- hooks the ledger calls inside its write transactions ------------------------------------------
+def on_budget_created(conn: Connection, budget_id: int) -> None:
+    """The creator owns the new budget under each of its own identities (on PostgreSQL the
+    database's trigger may already have added its role)."""
+    ensure_access_table(conn)
+    present: set[str] = set(conn.execute(sa.select(access_table.c.principal).where(
+        access_table.c.budget_id == budget_id, access_table.c.permission == OWNER)).scalars())  # fmt: skip
+    principals = own_principals(conn)
+    now = chain.utc_now()
+    for principal in principals:
+        if principal not in present:
+            conn.execute(access_table.insert().values(
+                budget_id=budget_id, principal=principal, permission=OWNER,
+                granted_by=principals[0], granted_at=now))  # fmt: skip
+
+
+def check_raise(conn: Connection, budget_row: Any) -> None:
+    require(conn, budget_row, OWNER, "raise")
+
+
+def logs_refusals(method: M) -> M:
+    """Decorator of Ledger.spend / raise_budget: a refusal (rolled back with its transaction) is
+    recorded afterwards as a chained `access.refused` event, then raised."""
+
+    @functools.wraps(method)
+    def guarded(self: Ledger, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except AccessDeniedError as refused:
+            budget = args[0] if args else kwargs.get("budget", kwargs.get("name"))
+            refused.fields.setdefault("budget", budget)
+            refused.fields.setdefault("action", method.__name__)
+            record_refusal(self, refused)
+            raise
+
+    return guarded  # type: ignore[return-value]
+
+
+def record_refusal(ledger: Ledger, refused: AccessDeniedError) -> None:
+    fields = refused.fields
+    details = {"action": fields.get("action"), "budget": fields.get("budget"),
+               "principals": fields.get("principals", []), "reason": refused.message}  # fmt: skip
+    try:
+        ledger.record_event(REFUSED, budget=fields.get("budget"), details=details,
+                            description=f"refused: {fields.get('action')} on {fields.get('budget')}")  # fmt: skip
+    except PrivacyError as error:  # the refusal stands; say that its record is missing
+        refused.message += f" (the refusal could not be recorded: {error.message})"
+        refused.args = (refused.message,)
+
+
+# -- management (owners only) ------------------------------------------------------------------
+def grant(ledger: Ledger, budget: str, principal: str, permission: str = SPENDER) -> BudgetAccess:
+    """Let `principal` spend (or, with permission='owner', own) `budget`."""
+    return _change(ledger, budget, principal, permission, add=True)
+
+
+def revoke(ledger: Ledger, budget: str, principal: str, permission: str = SPENDER) -> BudgetAccess:
+    """Take a permission back; the last owner cannot be removed (the budget would open up)."""
+    return _change(ledger, budget, principal, permission, add=False)
+
+
+def _change(
+    ledger: Ledger, budget: str, principal: str, permission: str, *, add: bool
+) -> BudgetAccess:
+    principal = check_principal(principal)
+    if permission not in PERMISSIONS:
+        raise InvalidParameterError(f"permission must be owner or spender, got {permission!r}")
+    with translated_errors(ledger.url), ledger._write() as conn:
+        row = ledger._require_budget(conn, budget)
+        ensure_access_table(conn)
+        if not budget_access(conn, row.id, row.name).restricted:
+            _claim(conn, row)
+        principals = require(conn, row, OWNER, "grant or revoke on")
+        access = budget_access(conn, row.id, row.name)
+        holders = access.owners if permission == OWNER else access.spenders
+        if (add and principal in holders) or (not add and principal not in holders):
+            return access
+        where = [access_table.c.budget_id == row.id, access_table.c.principal == principal,
+                 access_table.c.permission == permission]  # fmt: skip
+        if add:
+            conn.execute(access_table.insert().values(
+                budget_id=row.id, principal=principal, permission=permission,
+                granted_by=principals[0], granted_at=chain.utc_now()))  # fmt: skip
+        else:
+            if permission == OWNER and access.owners == [principal]:
+                raise InvalidParameterError(
+                    f"{principal} is the last owner of '{row.name}'; grant another owner first"
+                )
+            conn.execute(access_table.delete().where(*where))
+        changed = budget_access(conn, row.id, row.name)
+    event = GRANTED if add else REVOKED
+    details = {"principal": principal, "permission": permission, "by": principals}
+    try:
+        ledger.record_event(event, budget=row.name, details=details,
+                            description=f"{permission} {'granted to' if add else 'revoked from'} {principal}")  # fmt: skip
+    except LedgerError:
+        _undo(ledger, row.id, principal, permission, add, principals[0])
+        raise
+    return changed
+
+
+def _claim(conn: Connection, row: Any) -> None:
+    """A budget without owners (made before access control) is claimed by its creator only."""
+    if row.created_by != current_actor():
+        raise AccessDeniedError(
+            f"budget '{row.name}' has no owners yet; only its creator ({row.created_by}) or the "
+            "ledger's administrator can claim it, by granting a permission on it",
+            budget=row.name, action="claim", principals=caller_principals(conn),
+        )  # fmt: skip
+    on_budget_created(conn, row.id)
+
+
+def _undo(ledger: Ledger, budget_id: int, principal: str, permission: str, added: bool,
+          by: str) -> None:  # fmt: skip
+    """A grant whose audit event failed is taken back, so no change goes unrecorded."""
+    with contextlib.suppress(LedgerError, sa.exc.SQLAlchemyError), ledger._write() as conn:
+        if added:
+            conn.execute(access_table.delete().where(
+                access_table.c.budget_id == budget_id, access_table.c.principal == principal,
+                access_table.c.permission == permission))  # fmt: skip
+        else:
+            conn.execute(access_table.insert().values(budget_id=budget_id, principal=principal,
+                         permission=permission, granted_by=by, granted_at=chain.utc_now()))  # fmt: skip
+
+
+def access_of(ledger: Ledger, budget: str) -> BudgetAccess:
+    with translated_errors(ledger.url), ledger._engine.connect() as conn:
+        row = ledger._require_budget(conn, budget)
+        return budget_access(conn, row.id, row.name)
+
+
+def whoami(ledger: Ledger) -> list[str]:
+    """The principals this process acts as on this ledger."""
+    with translated_errors(ledger.url), ledger._engine.connect() as conn:
+        return caller_principals(conn)
