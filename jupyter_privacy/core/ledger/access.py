@@ -26,17 +26,17 @@ import contextvars
 import functools
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from jupyter_privacy.core.errors import (
     AccessDeniedError,
     InvalidParameterError,
-    LedgerError,
     PrivacyError,
 )
 from jupyter_privacy.core.ledger import chain
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 OWNER, SPENDER = "owner", "spender"
 PERMISSIONS = (OWNER, SPENDER)
+#: Rows of the lane marks: permission "high_risk", principal "lane:budget" or "lane:dataset:<name>".
+HIGH_RISK, LANE = "high_risk", "lane:"
 PRINCIPAL_KINDS = {"user": "OS user", "jupyter": "Jupyter identity", "role": "PostgreSQL role"}
 GRANTED, REVOKED, REFUSED = "access.granted", "access.revoked", "access.refused"
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,126}$")
@@ -126,8 +128,17 @@ def own_principals(conn: Connection) -> list[str]:
     return found[:1] if conn.dialect.name == "postgresql" else found
 
 
+_HAS_TABLE: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def has_access_table(conn: Connection) -> bool:
-    return sa.inspect(conn).has_table(access_table.name)
+    """Once seen, the table stays (nothing drops it): remembered per engine, no query per spend."""
+    if conn.engine in _HAS_TABLE:
+        return True
+    if sa.inspect(conn).has_table(access_table.name):
+        _HAS_TABLE.add(conn.engine)
+        return True
+    return False
 
 
 def ensure_access_table(conn: Connection) -> None:
@@ -142,10 +153,15 @@ class BudgetAccess:
     budget: str
     owners: list[str] = field(default_factory=list)
     spenders: list[str] = field(default_factory=list)
+    marks: list[str] = field(default_factory=list)  # high-risk lane: "budget", "dataset:<name>"
 
     @property
     def restricted(self) -> bool:
         return bool(self.owners or self.spenders)
+
+    @property
+    def high_risk(self) -> bool:
+        return bool(self.marks)
 
     def allows(self, principals: list[str], permission: str) -> bool:
         if not self.restricted:
@@ -155,7 +171,7 @@ class BudgetAccess:
 
     def to_dict(self) -> dict[str, Any]:
         return {"budget": self.budget, "restricted": self.restricted, "owners": self.owners,
-                "spenders": self.spenders}  # fmt: skip
+                "spenders": self.spenders, "lane_marks": self.marks}  # fmt: skip
 
 
 def budget_access(conn: Connection, budget_id: int, name: str) -> BudgetAccess:
@@ -167,23 +183,41 @@ def budget_access(conn: Connection, budget_id: int, name: str) -> BudgetAccess:
         .order_by(access_table.c.granted_at, access_table.c.principal)
     ).fetchall()
     return BudgetAccess(name, [r.principal for r in rows if r.permission == OWNER],
-                        [r.principal for r in rows if r.permission == SPENDER])  # fmt: skip
+                        [r.principal for r in rows if r.permission == SPENDER],
+                        [r.principal.removeprefix(LANE) for r in rows if r.permission == HIGH_RISK])  # fmt: skip
+
+
+def marked_datasets(conn: Connection) -> dict[str, int]:
+    """High-risk dataset → the id of its lane budget."""
+    if not has_access_table(conn):
+        return {}
+    rows = conn.execute(sa.select(access_table.c.budget_id, access_table.c.principal).where(
+        access_table.c.permission == HIGH_RISK,
+        access_table.c.principal.startswith(f"{LANE}dataset:", autoescape=True))).fetchall()  # fmt: skip
+    return {r.principal.removeprefix(f"{LANE}dataset:"): int(r.budget_id) for r in rows}
 
 
 def require(conn: Connection, budget_row: Any, permission: str, action: str) -> list[str]:
     """The caller's principals if they hold `permission` on the budget, else AccessDeniedError."""
+    return require_access(conn, budget_row, permission, action)[0]
+
+
+def require_access(conn: Connection, budget_row: Any, permission: str,
+                   action: str) -> tuple[list[str], BudgetAccess]:  # fmt: skip
+    """`require`, also returning the budget's access rows (one query for the spend hook)."""
     principals = caller_principals(conn)
     access = budget_access(conn, budget_row.id, budget_row.name)
     if not access.allows(principals, permission):
         holders = access.owners + (access.spenders if permission == SPENDER else [])
+        me = own_principals(conn)[0]
         raise AccessDeniedError(
-            f"{own_principals(conn)[0]} may not {action} budget '{budget_row.name}': only its "
+            f"{me} may not {action} budget '{budget_row.name}': only its "
             f"{'owners' if permission == OWNER else 'owners and spenders'} may "
             f"({', '.join(holders)}). Ask an owner:  jupyter privacy access grant "
-            f"{budget_row.name} {own_principals(conn)[0]}" + (" --owner" if permission == OWNER else ""),
+            f"{budget_row.name} {me}" + (" --owner" if permission == OWNER else ""),
             budget=budget_row.name, action=action, principals=principals,
         )  # fmt: skip
-    return principals
+    return principals, access
 
 
 # -- hooks the ledger calls inside its write transactions ------------------------------------------
@@ -194,12 +228,9 @@ def on_budget_created(conn: Connection, budget_id: int) -> None:
     present: set[str] = set(conn.execute(sa.select(access_table.c.principal).where(
         access_table.c.budget_id == budget_id, access_table.c.permission == OWNER)).scalars())  # fmt: skip
     principals = own_principals(conn)
-    now = chain.utc_now()
     for principal in principals:
         if principal not in present:
-            conn.execute(access_table.insert().values(
-                budget_id=budget_id, principal=principal, permission=OWNER,
-                granted_by=principals[0], granted_at=now))  # fmt: skip
+            _insert(conn, budget_id, principal, OWNER, principals[0])
 
 
 def check_raise(conn: Connection, budget_row: Any) -> None:
@@ -253,38 +284,60 @@ def _change(
     principal = check_principal(principal)
     if permission not in PERMISSIONS:
         raise InvalidParameterError(f"permission must be owner or spender, got {permission!r}")
+    verb = "granted to" if add else "revoked from"
+    return change_row(ledger, budget, principal, permission, add=add,
+                      event=GRANTED if add else REVOKED, action="grant or revoke on",
+                      details={"principal": principal, "permission": permission},
+                      description=f"{permission} {verb} {principal}")  # fmt: skip
+
+
+def change_row(
+    ledger: Ledger, budget: str, principal: str, permission: str, *, add: bool, event: str,
+    action: str, details: dict[str, Any], description: str,
+) -> BudgetAccess:  # fmt: skip
+    """An owner's change to the access rows, with its chained event; if the event cannot be
+    recorded the change is taken back, so none goes unrecorded."""
     with translated_errors(ledger.url), ledger._write() as conn:
         row = ledger._require_budget(conn, budget)
         ensure_access_table(conn)
         if not budget_access(conn, row.id, row.name).restricted:
             _claim(conn, row)
-        principals = require(conn, row, OWNER, "grant or revoke on")
-        access = budget_access(conn, row.id, row.name)
-        holders = access.owners if permission == OWNER else access.spenders
-        if (add and principal in holders) or (not add and principal not in holders):
+        principals, access = require_access(conn, row, OWNER, action)
+        present = principal in {OWNER: access.owners, SPENDER: access.spenders,
+                                HIGH_RISK: [LANE + m for m in access.marks]}[permission]  # fmt: skip
+        if add == present:
             return access
-        where = [access_table.c.budget_id == row.id, access_table.c.principal == principal,
-                 access_table.c.permission == permission]  # fmt: skip
         if add:
-            conn.execute(access_table.insert().values(
-                budget_id=row.id, principal=principal, permission=permission,
-                granted_by=principals[0], granted_at=chain.utc_now()))  # fmt: skip
+            _insert(conn, row.id, principal, permission, principals[0])
         else:
             if permission == OWNER and access.owners == [principal]:
                 raise InvalidParameterError(
                     f"{principal} is the last owner of '{row.name}'; grant another owner first"
                 )
-            conn.execute(access_table.delete().where(*where))
+            _delete(conn, row.id, principal, permission)
         changed = budget_access(conn, row.id, row.name)
-    event = GRANTED if add else REVOKED
-    details = {"principal": principal, "permission": permission, "by": principals}
     try:
-        ledger.record_event(event, budget=row.name, details=details,
-                            description=f"{permission} {'granted to' if add else 'revoked from'} {principal}")  # fmt: skip
-    except LedgerError:
-        _undo(ledger, row.id, principal, permission, add, principals[0])
+        ledger.record_event(event, budget=row.name, details={**details, "by": principals},
+                            description=description)  # fmt: skip
+    except PrivacyError:
+        with contextlib.suppress(PrivacyError, sa.exc.SQLAlchemyError), ledger._write() as conn:
+            if add:
+                _delete(conn, row.id, principal, permission)
+            else:
+                _insert(conn, row.id, principal, permission, principals[0])
         raise
     return changed
+
+
+def _insert(conn: Connection, budget_id: int, principal: str, permission: str, by: str) -> None:
+    conn.execute(access_table.insert().values(budget_id=budget_id, principal=principal,
+                 permission=permission, granted_by=by, granted_at=chain.utc_now()))  # fmt: skip
+
+
+def _delete(conn: Connection, budget_id: int, principal: str, permission: str) -> None:
+    conn.execute(access_table.delete().where(
+        access_table.c.budget_id == budget_id, access_table.c.principal == principal,
+        access_table.c.permission == permission))  # fmt: skip
 
 
 def _claim(conn: Connection, row: Any) -> None:
@@ -296,19 +349,6 @@ def _claim(conn: Connection, row: Any) -> None:
             budget=row.name, action="claim", principals=caller_principals(conn),
         )  # fmt: skip
     on_budget_created(conn, row.id)
-
-
-def _undo(ledger: Ledger, budget_id: int, principal: str, permission: str, added: bool,
-          by: str) -> None:  # fmt: skip
-    """A grant whose audit event failed is taken back, so no change goes unrecorded."""
-    with contextlib.suppress(LedgerError, sa.exc.SQLAlchemyError), ledger._write() as conn:
-        if added:
-            conn.execute(access_table.delete().where(
-                access_table.c.budget_id == budget_id, access_table.c.principal == principal,
-                access_table.c.permission == permission))  # fmt: skip
-        else:
-            conn.execute(access_table.insert().values(budget_id=budget_id, principal=principal,
-                         permission=permission, granted_by=by, granted_at=chain.utc_now()))  # fmt: skip
 
 
 def access_of(ledger: Ledger, budget: str) -> BudgetAccess:

@@ -77,12 +77,10 @@ def approval_scope(event_id: int) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Lane:
-    """A budget's high-risk state from its newest `access.high_risk` event."""
+    """A budget's high-risk state: marked itself, or as the lane of marked datasets."""
 
     high_risk: bool
     datasets: tuple[str, ...] = ()
-    reason: str = ""
-    event_id: int | None = None
 
 
 def _events(conn: Connection, budget_id: int | None, *types: str) -> list[Any]:
@@ -98,31 +96,13 @@ def _details(row: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def lane_of(conn: Connection, budget_id: int) -> Lane:
-    """Replay the budget's marks: the budget's own flag, and the datasets marked onto it."""
-    high_risk, datasets, reason, event_id = False, {}, "", None
-    for row in _events(conn, budget_id, HIGH_RISK):
-        d = _details(row)
-        if d.get("dataset"):
-            datasets[str(d["dataset"])] = bool(d.get("high_risk", True))
-        else:
-            high_risk = bool(d.get("high_risk", True))
-        reason, event_id = str(d.get("reason", "")), row.id
-    marked = tuple(sorted(name for name, on in datasets.items() if on))
-    return Lane(high_risk or bool(marked), marked, reason, event_id)
+def lane_of(conn: Connection, budget_id: int, name: str = "") -> Lane:
+    return _lane(access.budget_access(conn, budget_id, name))
 
 
-def dataset_lanes(conn: Connection) -> dict[str, int]:
-    """Marked dataset → the budget id of its lane (the newest mark wins)."""
-    lanes: dict[str, int] = {}
-    for row in _events(conn, None, HIGH_RISK):
-        d = _details(row)
-        if d.get("dataset"):
-            if d.get("high_risk", True):
-                lanes[str(d["dataset"])] = row.budget_id
-            else:
-                lanes.pop(str(d["dataset"]), None)
-    return lanes
+def _lane(rows: access.BudgetAccess) -> Lane:
+    datasets = tuple(sorted(m.removeprefix("dataset:") for m in rows.marks if m != "budget"))
+    return Lane(rows.high_risk, datasets)
 
 
 # -- the spend hook ---------------------------------------------------------------------------------
@@ -133,17 +113,17 @@ def check_spend(
     """Inside the spend's transaction, before anything is computed: the caller must be an owner
     or spender; a high-risk lane needs a valid approval. Returns the audit record to store with the
     release (None outside the lane); raises AccessDeniedError otherwise."""
-    principals = access.require(conn, budget_row, access.SPENDER, "spend from")
+    principals, rows = access.require_access(conn, budget_row, access.SPENDER, "spend from")
     dataset = (details or {}).get("dataset")
     if isinstance(dataset, str):
-        lane_id = dataset_lanes(conn).get(dataset)
+        lane_id = access.marked_datasets(conn).get(dataset)
         if lane_id is not None and lane_id != budget_row.id:
             raise AccessDeniedError(
                 f"dataset '{dataset}' is high-risk: spend from its lane budget (id {lane_id}), not "
                 f"'{budget_row.name}'", budget=budget_row.name, action="spend from",
                 principals=principals,
             )  # fmt: skip
-    lane = lane_of(conn, budget_row.id)
+    lane = _lane(rows)
     if not lane.high_risk:
         return None
     where = origin or current_origin()
@@ -164,7 +144,10 @@ def _approval(conn: Connection, row: Any, principals: list[str], epsilon: float,
     chosen = _APPROVAL.get()
     request = _request_of(origin)
     problems: list[str] = []
-    candidates = _events(conn, row.id, APPROVED, REQUEST_APPROVED)
+    found = _events(conn, row.id, APPROVED, REQUEST_APPROVED, WITHDRAWN, REQUEST_DENIED)
+    closed = {(e.mechanism, _details(e).get("approval" if e.mechanism == WITHDRAWN else "request"))
+              for e in found if e.mechanism in (WITHDRAWN, REQUEST_DENIED)}  # fmt: skip
+    candidates = [e for e in found if e.mechanism in (APPROVED, REQUEST_APPROVED)]
     if chosen is not None:
         candidates = [c for c in candidates if c.id == chosen]
         if not candidates:
@@ -175,7 +158,7 @@ def _approval(conn: Connection, row: Any, principals: list[str], epsilon: float,
     else:
         candidates = [c for c in candidates if c.mechanism == APPROVED]
     for candidate in reversed(candidates):  # newest first
-        problem = _invalid(conn, row, candidate, principals, epsilon, delta)
+        problem = _invalid(conn, row, candidate, principals, epsilon, delta, closed)
         if problem is None:
             return _approval_fields(conn, candidate)
         problems.append(f"approval {candidate.id}: {problem}")
@@ -196,13 +179,11 @@ def _request_of(origin: str) -> int | None:
 
 
 def _invalid(conn: Connection, row: Any, approval: Any, principals: list[str], epsilon: float,
-             delta: float) -> str | None:  # fmt: skip
+             delta: float, closed: set[tuple[str, Any]]) -> str | None:  # fmt: skip
     d = _details(approval)
     names = {access.person(p) for p in principals}
     if approval.mechanism == APPROVED:
-        if any(
-            _details(w).get("approval") == approval.id for w in _events(conn, row.id, WITHDRAWN)
-        ):
+        if (WITHDRAWN, approval.id) in closed:
             return "withdrawn"
         if d.get("spender") not in principals:
             return f"it approves {d.get('spender')}, not {principals[0]}"
@@ -214,9 +195,7 @@ def _invalid(conn: Connection, row: Any, approval: Any, principals: list[str], e
         limit_eps, limit_delta = float(d.get("epsilon", 0.0)), float(d.get("delta", 0.0))
     else:
         request = d.get("request")
-        denied = [r for r in _events(conn, row.id, REQUEST_DENIED)
-                  if _details(r).get("request") == request]  # fmt: skip
-        if denied:
+        if (REQUEST_DENIED, request) in closed:
             return f"request {request} was denied"
         submitted = conn.execute(
             sa.select(_entries.c.actor).where(_entries.c.id == request)
@@ -236,12 +215,15 @@ def _invalid(conn: Connection, row: Any, approval: Any, principals: list[str], e
 
 
 def _used(conn: Connection, budget_id: int, approval_id: int) -> tuple[float, float]:
-    """ε and δ already released under an approval (its releases name it in their audit record)."""
-    rows = conn.execute(sa.select(_entries).where(
-        _entries.c.budget_id == budget_id, _entries.c.kind == "release",
-        _entries.c.id > approval_id)).fetchall()  # fmt: skip
-    mine = [r for r in rows if _details(r).get(AUDIT_KEY, {}).get("approval") == approval_id]
-    return sum(r.epsilon for r in mine), sum(r.delta for r in mine)
+    """ε and δ already released under an approval, summed by the database: a release names its
+    approval at the start of its audit record (canonical JSON, keys sorted; a caller's own value
+    under that key is replaced, and text inside strings is escaped, so the pattern is exact)."""
+    pattern = f'"{AUDIT_KEY}":{{"approval":{approval_id},'
+    used = conn.execute(sa.select(sa.func.sum(_entries.c.epsilon), sa.func.sum(_entries.c.delta))
+                        .where(_entries.c.budget_id == budget_id, _entries.c.kind == "release",
+                               _entries.c.id > approval_id,
+                               _entries.c.details_json.contains(pattern, autoescape=True))).one()  # fmt: skip
+    return float(used[0] or 0.0), float(used[1] or 0.0)
 
 
 def _approval_fields(conn: Connection, approval: Any) -> dict[str, Any]:
@@ -282,14 +264,16 @@ def mark_high_risk(ledger: Ledger, *, budget: str | None = None, dataset: str | 
         budget = _registered_budget(ledger, dataset)
     if budget is None:
         raise InvalidParameterError("name the budget (or a dataset and its lane budget) to mark")
-    _require_owner(ledger, budget, "mark high-risk")
+    mark = f"dataset:{dataset}" if dataset is not None else "budget"
     details = {"high_risk": bool(high_risk), "reason": str(reason).strip()}
     if dataset is not None:
         details["dataset"] = str(dataset)
     what = f"dataset '{dataset}' on lane '{budget}'" if dataset else f"budget '{budget}'"
-    return ledger.record_event(HIGH_RISK, budget=budget, details=details,
-                               description=f"{what} {'marked' if high_risk else 'unmarked'} "
-                               f"high-risk: {details['reason']}")  # fmt: skip
+    access.change_row(ledger, budget, access.LANE + mark, access.HIGH_RISK, add=bool(high_risk),
+                      event=HIGH_RISK, action="mark high-risk", details=details,
+                      description=f"{what} {'marked' if high_risk else 'unmarked'} high-risk: "
+                      f"{details['reason']}")  # fmt: skip
+    return ledger.event_log(HIGH_RISK, budget=budget, limit=1)[0]
 
 
 def _registered_budget(ledger: Ledger, dataset: str) -> str:
@@ -350,7 +334,8 @@ def _require_owner(ledger: Ledger, budget: str, action: str) -> list[str]:
 # -- reading ---------------------------------------------------------------------------------------
 def is_high_risk(ledger: Ledger, budget: str) -> bool:
     with translated_errors(ledger.url), ledger._engine.connect() as conn:
-        return lane_of(conn, ledger._require_budget(conn, budget).id).high_risk
+        row = ledger._require_budget(conn, budget)
+        return lane_of(conn, row.id, row.name).high_risk
 
 
 def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str, Any]]:
@@ -361,7 +346,7 @@ def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str,
         names: dict[int, str] = dict(
             conn.execute(sa.text("SELECT id, name FROM jp_budgets")).fetchall()
         )
-        lanes = {bid: lane_of(conn, bid) for bid in names}
+        lanes = {bid: lane_of(conn, bid, name) for bid, name in names.items()}
         marked = {bid: lane for bid, lane in lanes.items() if lane.high_risk}
         if budget is not None:
             wanted = ledger._require_budget(conn, budget).id
@@ -378,3 +363,26 @@ def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str,
                             "approved": bool(audit and audit.get("approval")),
                             "audit": audit})  # fmt: skip
     return sorted(out, key=lambda a: -int(a["release_id"]))
+
+
+def access_summary(ledger: Ledger, *, audit_limit: int = 50) -> dict[str, Any]:
+    """Every budget's owners, spenders and high-risk state, and the newest high-risk releases with
+    their audit records: what the dashboard shows apart (REST `GET /jupyter-privacy/api/access`)."""
+    postgres = ledger.url.startswith("postgresql")
+    with translated_errors(ledger.url), ledger._engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, name FROM jp_budgets ORDER BY id")).fetchall()
+        budgets = []
+        for budget_id, name in ((int(r.id), str(r.name)) for r in rows):
+            found = access.budget_access(conn, budget_id, name)
+            lane = _lane(found)
+            reasons = [_details(e).get("reason", "") for e in _events(conn, budget_id, HIGH_RISK)]
+            budgets.append({**found.to_dict(), "high_risk": lane.high_risk,
+                            "datasets": list(lane.datasets),
+                            "high_risk_reason": reasons[-1] if lane.high_risk and reasons else ""})  # fmt: skip
+    return {
+        "backend": "postgresql" if postgres else "sqlite",
+        "enforced_by": "PostgreSQL row-level security (roles)" if postgres
+        else "the kit, in the client: the ledger file's permissions are the boundary",
+        "budgets": budgets,
+        "high_risk_audit": high_risk_audit(ledger)[:audit_limit],
+    }  # fmt: skip

@@ -5,8 +5,8 @@ that owns its tables; superusers and table owners bypass row security, so analys
 roles), makes the database refuse, whatever the client:
 - a release from a role that is not an owner or spender of the budget (`jp_access`, `role:` rows;
   a member of a group role listed there counts);
-- a raise, a totals change, a grant, a revocation, a high-risk mark or an approval from a role that
-  is not an owner;
+- a raise, a totals change, a grant, a revocation, a high-risk mark (a `high_risk` row of the
+  access table) or an approval from a role that is not an owner;
 - a grant on a budget that is not the role's own, except the first owner of a new budget (a
   trigger makes the role that inserts a budget its owner);
 - events that carry ε or δ, a second `create` entry for a budget, and entry kinds it does not know.
@@ -42,7 +42,8 @@ def row_security_sql(schema: str) -> list[str]:
     may = f"""
 CREATE OR REPLACE FUNCTION {s}.jp_may(budget integer, wanted text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
-  SELECT NOT EXISTS (SELECT 1 FROM {s}.jp_access a WHERE a.budget_id = budget)
+  SELECT NOT EXISTS (SELECT 1 FROM {s}.jp_access a
+                     WHERE a.budget_id = budget AND a.permission IN ('owner', 'spender'))
       OR {s}.jp_holds(budget, wanted)
 $$"""
     holds = f"""
@@ -88,7 +89,8 @@ CREATE POLICY jp_write ON {s}.jp_entries FOR INSERT WITH CHECK (
 CREATE POLICY jp_grant ON {s}.jp_access FOR INSERT WITH CHECK (
   {s}.jp_holds(budget_id, 'owner')
   OR (permission = 'owner' AND principal = 'role:' || current_user
-      AND NOT EXISTS (SELECT 1 FROM {s}.jp_access a WHERE a.budget_id = jp_access.budget_id)
+      AND NOT EXISTS (SELECT 1 FROM {s}.jp_access a WHERE a.budget_id = jp_access.budget_id
+                      AND a.permission IN ('owner', 'spender'))
       AND NOT EXISTS (SELECT 1 FROM {s}.jp_entries e
                       WHERE e.budget_id = jp_access.budget_id AND e.kind <> 'create')))"""
     statements = [holds, may, guard_totals, own_new]
