@@ -174,14 +174,18 @@ class BudgetAccess:
                 "spenders": self.spenders, "lane_marks": self.marks}  # fmt: skip
 
 
+#: Prepared once: every spend runs it, and a bound parameter hits SQLAlchemy's compiled cache.
+_SELECT_ROWS = (
+    sa.select(access_table.c.principal, access_table.c.permission)
+    .where(access_table.c.budget_id == sa.bindparam("budget_id"))
+    .order_by(access_table.c.granted_at, access_table.c.principal)
+)
+
+
 def budget_access(conn: Connection, budget_id: int, name: str) -> BudgetAccess:
     if not has_access_table(conn):
         return BudgetAccess(name)
-    rows = conn.execute(
-        sa.select(access_table.c.principal, access_table.c.permission)
-        .where(access_table.c.budget_id == budget_id)
-        .order_by(access_table.c.granted_at, access_table.c.principal)
-    ).fetchall()
+    rows = conn.execute(_SELECT_ROWS, {"budget_id": budget_id}).fetchall()
     return BudgetAccess(name, [r.principal for r in rows if r.permission == OWNER],
                         [r.principal for r in rows if r.permission == SPENDER],
                         [r.principal.removeprefix(LANE) for r in rows if r.permission == HIGH_RISK])  # fmt: skip

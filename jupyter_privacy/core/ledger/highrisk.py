@@ -83,12 +83,23 @@ class Lane:
     datasets: tuple[str, ...] = ()
 
 
-def _events(conn: Connection, budget_id: int | None, *types: str) -> list[Any]:
-    query = sa.select(_entries).where(_entries.c.kind == EVENT_KIND,
-                                      _entries.c.mechanism.in_(types))  # fmt: skip
-    if budget_id is not None:
-        query = query.where(_entries.c.budget_id == budget_id)
-    return list(conn.execute(query.order_by(_entries.c.id)))
+#: Prepared once (bound parameters hit SQLAlchemy's compiled cache on every lane spend).
+_EVENTS = (
+    sa.select(_entries)
+    .where(_entries.c.kind == EVENT_KIND,
+           _entries.c.mechanism.in_(sa.bindparam("types", expanding=True)),
+           _entries.c.budget_id == sa.bindparam("budget_id"))
+    .order_by(_entries.c.id)
+)  # fmt: skip
+_USED = sa.select(sa.func.sum(_entries.c.epsilon), sa.func.sum(_entries.c.delta)).where(
+    _entries.c.budget_id == sa.bindparam("budget_id"), _entries.c.kind == "release",
+    _entries.c.id > sa.bindparam("approval_id"),
+    _entries.c.details_json.like(sa.bindparam("pattern"), escape="/"),
+)  # fmt: skip
+
+
+def _events(conn: Connection, budget_id: int, *types: str) -> list[Any]:
+    return list(conn.execute(_EVENTS, {"types": list(types), "budget_id": budget_id}))
 
 
 def _details(row: Any) -> dict[str, Any]:
@@ -218,11 +229,10 @@ def _used(conn: Connection, budget_id: int, approval_id: int) -> tuple[float, fl
     """ε and δ already released under an approval, summed by the database: a release names its
     approval at the start of its audit record (canonical JSON, keys sorted; a caller's own value
     under that key is replaced, and text inside strings is escaped, so the pattern is exact)."""
-    pattern = f'"{AUDIT_KEY}":{{"approval":{approval_id},'
-    used = conn.execute(sa.select(sa.func.sum(_entries.c.epsilon), sa.func.sum(_entries.c.delta))
-                        .where(_entries.c.budget_id == budget_id, _entries.c.kind == "release",
-                               _entries.c.id > approval_id,
-                               _entries.c.details_json.contains(pattern, autoescape=True))).one()  # fmt: skip
+    text = f'"{AUDIT_KEY}":{{"approval":{approval_id},'
+    pattern = "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    used = conn.execute(_USED, {"budget_id": budget_id, "approval_id": approval_id,
+                                "pattern": pattern}).one()  # fmt: skip
     return float(used[0] or 0.0), float(used[1] or 0.0)
 
 

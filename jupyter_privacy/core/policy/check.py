@@ -171,7 +171,8 @@ class _MarketCheck:
             subject = f"{kind} {name!r}"
             rule = rules.get(name)
             undeclared = [u for u in term.implies if u not in self.policy.use_cases]
-            if expected is not None and found is None and rule and rule["decision"] == "allow":
+            if (kind == "practice" and expected is not None and found is None and rule
+                    and rule["decision"] == "allow"):  # fmt: skip
                 if undeclared:
                     self.findings.append(Finding(
                         FAIL, self.code, subject, f"allowed, but the checklist restricts it under "

@@ -108,11 +108,12 @@ def _market_section(market: dict[str, Any], applying: set[str], epsilon: float,
 
     def rule_for(term: Term, kind: str) -> dict[str, Any]:
         rule = term.rules.get(code)
-        if rule is not None:
-            found = rule.applying(applying)
+        found = rule.applying(applying) if rule is not None else None
+        if found is not None:
+            cited.update(found.cites)
+            return _rule_entry(found)
+        if rule is not None and kind == "practice":  # a category's own use case comes with a field
             cited.update(rule.cites)
-            if found is not None:
-                return _rule_entry(found)
             return {"decision": "deny", "cites": list(rule.cites),
                     "reason": "restricted in this market under use cases this policy does not "
                     "declare; add the use case and regenerate to review it"}  # fmt: skip
@@ -198,7 +199,27 @@ def citation(item: dict[str, Any]) -> dict[str, Any]:
 def policy_yaml(data: dict[str, Any], name: str = "privacy-policy.yaml") -> str:
     as_of = ", ".join(sorted({m["checklist_as_of"] for m in data["markets"].values()}))
     header = HEADER.format(today=data.get("generated_on", ""), as_of=as_of, name=name)
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return header + yaml.dump(
+        data, Dumper=_PolicyDumper, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+class _PolicyDumper(yaml.SafeDumper):
+    """Block style, except one-line `{decision: allow}` rules and lists of ids or names."""
+
+
+def _list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flat = all(isinstance(x, (str, int, float)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+def _mapping(dumper: yaml.SafeDumper, data: dict[str, Any]) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(),
+                                    flow_style=set(data) == {"decision"})  # fmt: skip
+
+
+_PolicyDumper.add_representer(list, _list)
+_PolicyDumper.add_representer(dict, _mapping)
 
 
 def write_policy(data: dict[str, Any], path: str | Path, *, overwrite: bool = False) -> Path:
