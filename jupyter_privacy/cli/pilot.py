@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, print_json
+from jupyter_privacy.cli.output import add_common, check_out, print_json
 
 
 def register(sub: Any) -> None:
@@ -72,6 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     from jupyter_privacy.pilot.parameters import load_parameter_file
     from jupyter_privacy.pilot.tracks import DEFAULT_TRACK, templates_for_track, track_parameters
 
+    check_out(args.out, folder=True)  # before any notebook runs (or spends)
     track = args.track or (None if args.templates else DEFAULT_TRACK)
     templates = templates_for_track(list_templates(args.templates), track)
     from_file = load_parameter_file(args.parameters_file) if args.parameters_file else {}

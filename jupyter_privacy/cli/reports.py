@@ -8,12 +8,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jupyter_privacy.cli.output import add_common, delta_arg, epsilon_arg, print_json
-from jupyter_privacy.core.probes import ProbeReport, parse_tpr_at_fpr, probe_gate
-from jupyter_privacy.core.probes.gate import ProbeLimit
-from jupyter_privacy.core.reports.verdict import GateResult
+from jupyter_privacy.cli.output import add_common, check_out, delta_arg, epsilon_arg, print_json
+
+if TYPE_CHECKING:  # the probes bring scipy (~1 s): imported by the commands that use them
+    from jupyter_privacy.core.probes.gate import ProbeLimit
+    from jupyter_privacy.core.reports.verdict import GateResult
 
 EXIT_GATE_FAILED = 1
 
@@ -34,6 +35,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
 
 
 def _limits(args: argparse.Namespace) -> list[ProbeLimit]:
+    from jupyter_privacy.core.probes.gate import ProbeLimit, parse_tpr_at_fpr
+
     limits = [parse_tpr_at_fpr(text) for text in args.max_tpr_at_fpr]
     if args.max_auc is not None:
         limits.append(ProbeLimit("auc", args.max_auc))
@@ -48,9 +51,15 @@ def _threat_model(args: argparse.Namespace) -> Any:
     return load_threat_model(args.threat_model)
 
 
+def _probe_reports(args: argparse.Namespace) -> list[Any]:
+    from jupyter_privacy.core.probes.report import ProbeReport
+
+    return [ProbeReport.load(p) for p in args.probe_report]
+
+
 def _write_or_print(text: str, out: str | None) -> None:
     if out:
-        path = Path(out)
+        path = check_out(out, folder=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
@@ -100,9 +109,11 @@ def _register_probe(sub: Any) -> None:
 
 def _probe(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack
+    from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack, probe_gate
     from jupyter_privacy.core.probes.inputs import load_reference_losses
 
+    if args.out:
+        check_out(args.out, folder=False)
     members, non_members, kind = load_pair(args.members, args.non_members, args.kind)
     options = dict(
         epsilon=args.epsilon, delta=args.delta, confidence=args.confidence, seed=args.seed
@@ -134,7 +145,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 # -- checklist -------------------------------------------------------------------------------------
 def _register_checklist(sub: Any) -> None:
-    from jupyter_privacy.core.reports.compliance import USE_CASES
+    from jupyter_privacy.core.reports.use_cases import USE_CASES
 
     checklist = sub.add_parser(
         "checklist",
@@ -260,6 +271,7 @@ def _card_build(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.reports.model_card import build_card, load_meta
     from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
 
+    check_out(args.out, folder=True)
     meta = load_meta(args.meta)
     if args.epsilon is None and not args.budget:
         raise InvalidParameterError("give --budget NAME (read ε from the ledger) or --epsilon E "
@@ -274,7 +286,7 @@ def _card_build(args: argparse.Namespace) -> int:
                                      privacy_unit=args.unit)  # fmt: skip
     options = dict(
         guarantee=guarantee, release_id=args.release,
-        probes=[ProbeReport.load(p) for p in args.probe_report],
+        probes=_probe_reports(args),
         threat_model=_threat_model(args),
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
     )  # fmt: skip
@@ -338,7 +350,7 @@ def _check(args: argparse.Namespace) -> int:
     threat_model = _threat_model(args)
     options = dict(
         max_epsilon=args.max_epsilon, budgets=args.budget,
-        probe_reports=[ProbeReport.load(p) for p in args.probe_report], probe_limits=_limits(args),
+        probe_reports=_probe_reports(args), probe_limits=_limits(args),
         threat_model=threat_model,
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
         metrics=_metrics(args.metric),

@@ -63,16 +63,21 @@ def check_rho(value: Any, name: str = "rho") -> float:
     return check_epsilon(value, name)
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise InvalidParameterError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):  # ASCII digits
         value = int(value.strip())
     if not isinstance(value, int) or value < 1:
         raise InvalidParameterError(
-            f"{name} must be a whole number ≥ 1, got {value!r}", parameter=name
+            f"{name} must be a whole number ≥ 1, got {_short(value)}", parameter=name
         )
     return value
 

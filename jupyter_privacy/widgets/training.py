@@ -28,11 +28,12 @@ from jupyter_privacy.core.training import (
     plan_training,
     train_dp_sgd,
 )
+from jupyter_privacy.core.training.validation import validation_mode
 from jupyter_privacy.core.validation import check_epsilon
 from jupyter_privacy.widgets.live import live_chart
 
 _PLAN_OPTIONS = ("batch_size", "epochs", "clip_norm", "learning_rate", "delta", "sampling",
-                 "accountant")  # fmt: skip
+                 "accountant", "validation_epsilon", "max_physical_batch")  # fmt: skip
 
 
 class TrainingMonitor(widgets.VBox):
@@ -89,7 +90,7 @@ class NoiseSweep(widgets.VBox):
         self.sigmas, self.validation_data, self.options = sigmas, validation_data, options
         self.ledger = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
         self.plans = [self._plan(s) for s in sigmas]
-        self.planned_epsilon = sum(p.planned.epsilon for p in self.plans)
+        self.planned_epsilon = sum(p.total_epsilon for p in self.plans)  # DP validation included
         self.planned_delta = sum(p.delta for p in self.plans)
         self.results: list[TrainingResult] = []
         self.warning = widgets.HTML(self._warning_text())
@@ -102,8 +103,10 @@ class NoiseSweep(widgets.VBox):
     def _plan(self, sigma: float) -> Any:
         defaults = inspect.signature(train_dp_sgd).parameters
         chosen = {k: self.options.get(k, defaults[k].default) for k in _PLAN_OPTIONS}
+        public = self.options.get("validation_public", defaults["validation_public"].default)
         return plan_training(dataset_size=len(self.x), noise_multiplier=sigma,
-                             target_epsilon=None, **chosen)  # fmt: skip
+                             target_epsilon=None,
+                             validation=validation_mode(self.validation_data, public), **chosen)  # fmt: skip
 
     def _warning_text(self) -> str:
         plan = self.plans[0].planned
@@ -142,7 +145,7 @@ class NoiseSweep(widgets.VBox):
         replaying = self.replaying()
         spending = [p for s, p in zip(self.sigmas, self.plans, strict=True)
                     if s in pending and s not in replaying]  # fmt: skip
-        epsilon = sum(p.planned.epsilon for p in spending)
+        epsilon = sum(p.total_epsilon for p in spending)
         delta = sum(p.delta for p in spending)
         state = self.ledger.budget(self.budget)
         if epsilon > state.epsilon_remaining or delta > state.delta_remaining:
@@ -170,7 +173,7 @@ class NoiseSweep(widgets.VBox):
             self.results.append(result)
             self.chart.chart = sweep_chart(self.data)
         trained = [r for r in self.results if not r.release.replayed]
-        spent = sum(r.epsilon.epsilon for r in trained)
+        spent = sum(r.total_epsilon for r in trained)
         self.status.value = html.escape(
             f"done: {len(self.results)} runs recorded in '{self.budget}': {len(trained)} trained "
             f"(ε {spent:.3g} spent), {len(self.results) - len(trained)} replayed (nothing spent)"

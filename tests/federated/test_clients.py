@@ -7,6 +7,7 @@ import pytest
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.federated.clients import check_client_datasets, clients_fingerprint
+from jupyter_privacy.core.ledger.secret import DataKey
 
 
 def pair(rows: int, features: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -38,11 +39,14 @@ def test_bad_client_data_are_refused(datasets, message) -> None:
         check_client_datasets(datasets)
 
 
-def test_fingerprint_changes_with_any_client_and_with_their_order() -> None:
+def test_fingerprint_is_keyed_and_changes_with_any_client_and_with_their_order() -> None:
     a, b = pair(5, seed=1), pair(5, seed=2)
-    base = clients_fingerprint(check_client_datasets([a, b]))
-    assert base.startswith("sha256:")
-    assert clients_fingerprint(check_client_datasets([b, a])) != base
+    key = DataKey(b"a test secret of thirty-two bytes", "test")
+    base = clients_fingerprint(check_client_datasets([a, b]), key)
+    assert base.startswith("hmac-sha256:")
+    other_key = DataKey(b"another secret, also 32 bytes ok", "test")
+    assert clients_fingerprint(check_client_datasets([a, b]), other_key) != base
+    assert clients_fingerprint(check_client_datasets([b, a]), key) != base
     changed = (a[0].copy(), a[1])
     changed[0][0, 0] += 1e-6
-    assert clients_fingerprint(check_client_datasets([changed, b])) != base
+    assert clients_fingerprint(check_client_datasets([changed, b]), key) != base

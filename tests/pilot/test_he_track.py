@@ -54,7 +54,8 @@ def test_pilot_run_track_he_passes_end_to_end(tmp_path: Path) -> None:
     assert "## Encrypted inference" in card and "| column |" in card
     privacy = json.loads((out / "privacy-card.json").read_text())
     assert privacy["encrypted_inference"]["model"]["budget"] == "pilot-he-model"
-    assert privacy["dp_guarantee"]["epsilon"] == pytest.approx(4.0, rel=1e-3)
+    # the model's share of the ε 4 target; DP validation accuracy takes the other 0.25 (#14)
+    assert 3.7 < privacy["dp_guarantee"]["epsilon"] <= 3.75
     assert "## Encrypted scoring" in (out / "community_summary.md").read_text()
 
     executed = nbformat.read(out / "notebooks" / "08_encrypted_scoring.ipynb", as_version=4)

@@ -9,6 +9,9 @@ DP-SGD numbers disagree:
 - ``shuffle``: the data are shuffled (or in any fixed order) and each example is used once per
   epoch. Without amplification the sound bound composes one full Gaussian mechanism per epoch
   (TF Privacy's "each example occurring once per epoch" line). This is what Keras ``fit`` does.
+
+`train_dp_sgd` samples as its setting says (core/training/sampling.py) and runs exactly
+`total_steps` optimizer steps, the number the Poisson accountant composes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.validation import check_delta, check_positive_int
 
 SAMPLINGS = ("poisson", "shuffle")
+#: The accountants' names (accountants.ACCOUNTANTS has their functions), light to import.
+ACCOUNTANT_NAMES = ("rdp", "rdp-classic", "pld")
 PRIVACY_UNIT = "one training example (add-or-remove-one adjacency)"
 
 
@@ -138,11 +143,16 @@ class DpSgdSetting:
 
     @property
     def total_steps(self) -> int:
-        """Optimizer steps; Poisson uses TF Privacy's count ⌈epochs / q⌉."""
+        """Optimizer steps, exactly as many as training runs: Poisson uses TF Privacy's count
+        ⌈epochs·n / B⌉ (= ⌈epochs / q⌉); shuffle runs ⌈n / B⌉ batches per epoch, the last one
+        smaller, as Keras ``fit`` does (⌈epochs·⌈n / B⌉⌉ steps)."""
         if self.steps is not None:
             return int(self.steps)
         assert self.epochs is not None
-        return math.ceil(self.epochs * self.dataset_size / self.batch_size - 1e-9)
+        per_epoch = self.dataset_size / self.batch_size
+        if self.sampling == "shuffle":
+            per_epoch = self.steps_per_epoch
+        return math.ceil(self.epochs * per_epoch - 1e-9)
 
     @property
     def passes(self) -> int:
@@ -190,7 +200,8 @@ def dp_event(setting: DpSgdSetting) -> Any:
 SAMPLING_NOTES = {
     "poisson": (
         "assumes Poisson sampling: each example joins each batch independently with probability "
-        "q = batch/n; shuffled fixed-size batches do not meet this assumption"
+        "q = batch/n (train_dp_sgd's default pipeline does exactly this); shuffled fixed-size "
+        "batches do not meet this assumption"
     ),
     "shuffle": (
         "each example used once per epoch in any order (shuffled batches, as Keras fit does); "

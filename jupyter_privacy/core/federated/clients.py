@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from jupyter_privacy.core.errors import InvalidParameterError, require_extra
+from jupyter_privacy.core.ledger.secret import DataKey
 from jupyter_privacy.core.training.fingerprint import data_fingerprint
 from jupyter_privacy.core.training.models import LOSSES, make_loss
 
@@ -86,9 +87,10 @@ def _client(name: str, pair: Any) -> ClientData:
     return ClientData(name=name, x=x, y=y)
 
 
-def clients_fingerprint(clients: Sequence[ClientData]) -> str:
-    """The data fingerprint over every client's arrays, in client order."""
-    return data_fingerprint(*(array for client in clients for array in (client.x, client.y)))
+def clients_fingerprint(clients: Sequence[ClientData], key: DataKey) -> str:
+    """The keyed data fingerprint over every client's arrays, in client order."""
+    arrays = (array for client in clients for array in (client.x, client.y))
+    return data_fingerprint(*arrays, key=key)
 
 
 def keras_model(model_fn: Any) -> Any:

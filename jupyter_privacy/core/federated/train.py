@@ -176,17 +176,18 @@ def train_federated(
         batch_size=plan.batch_size, learning_rate=plan.learning_rate,
     )  # fmt: skip
     validation = _validation(validation_data)
-    fingerprint = clients_fingerprint(clients)
-    key = federated_replay_key(budget, model.to_json(), {
-        **plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
-        "validation": data_fingerprint(*validation) if validation else None,
-    }, fingerprint)  # fmt: skip
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     tracker = progress or TrainingProgress()
     if on_round is not None:
         tracker.on_epoch(on_round)
     try:
+        data_key = opened.data_key()  # every data digest is keyed by the ledger's secret
+        fingerprint = clients_fingerprint(clients, data_key)
+        key = federated_replay_key(budget, model.to_json(), {
+            **plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
+            "validation": data_fingerprint(*validation, key=data_key) if validation else None,
+        }, fingerprint)  # fmt: skip
         store = model_store_dir(model_store, opened.url)
 
         def compile_model(m: Any) -> Any:

@@ -16,11 +16,18 @@ from typing import Any
 
 import polars as pl
 
+from jupyter_privacy.core.data_errors import PASS_THROUGH
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import columns as kinds
 from jupyter_privacy.core.queries import data as loading
 from jupyter_privacy.core.queries import sources
+from jupyter_privacy.core.queries.engine import (
+    PIPELINEDP_SPARK,
+    Prepared,
+    engine_for,
+    release_prepared,
+)
 from jupyter_privacy.core.queries.mechanisms import (
     Calibrated,
     TableInfo,
@@ -31,7 +38,6 @@ from jupyter_privacy.core.queries.mechanisms import (
 from jupyter_privacy.core.queries.planning import plan_means, solve_epsilon
 from jupyter_privacy.core.queries.record import ledger_details
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
-from jupyter_privacy.core.queries.replay import replay_key
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 from jupyter_privacy.core.queries.sql import parse_sql, parse_where
 from jupyter_privacy.core.queries.values import released_values
@@ -50,6 +56,14 @@ def check_alpha(value: Any) -> float:
 
 class PrivateTable:
     """A private dataset with its public bounds and keys; every answer is a DP release."""
+
+    def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> PrivateTable:
+        """A Spark DataFrame gets the Spark engine's table (`spark_table`, the `spark` extra)."""
+        if cls is PrivateTable and engine_for(data) == PIPELINEDP_SPARK:
+            from jupyter_privacy.core.queries.spark_table import SparkPrivateTable
+
+            return super().__new__(SparkPrivateTable)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -163,7 +177,7 @@ class PrivateTable:
         statistics = preview.statistics
         if rows is not None:
             halves = self._statistics(calibrated, alpha / 2)
-            statistics = plan_means(statistics, halves, self.bounds, rows)
+            statistics = plan_means(statistics, halves, self._mean_bounds(), rows)
         remaining = self.ledger.budget(self.budget).epsilon_remaining
         return replace(preview, statistics=statistics, expected_rows=rows,
                        budget_epsilon_remaining=remaining)  # fmt: skip
@@ -193,7 +207,7 @@ class PrivateTable:
             calibrated = self._calibrate(spec, epsilon, 0.0, split=fractions)
             return self._preview(calibrated, at_alpha)
 
-        return solve_epsilon(spec, target, alpha, preview, self.bounds, rows)
+        return solve_epsilon(spec, target, alpha, preview, self._mean_bounds(), rows)
 
     # -- the release path ---------------------------------------------------------------------------
     def _ask(self, aggregates: tuple[Aggregate, ...], group_by: tuple[str, ...], epsilon: float,
@@ -229,34 +243,40 @@ class PrivateTable:
         preview = self._preview(calibrated, alpha)
         columns = list(calibrated.columns)
         self._check_rows()
-        fingerprint = self._source.fingerprint(columns, calibrated.encoded)
-        key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
-                         parameters=self._parameters(spec, fractions),
-                         fingerprint=fingerprint)  # fmt: skip
+        fingerprint = self._source.fingerprint(columns, self.ledger.data_key(), calibrated.encoded)
 
-        def compute() -> dict[str, Any]:
+        def compute() -> list[dict[str, Any]]:
             facts = self._source.data_facts(columns, self.bounds)
             measured = (
                 self._calibrate(spec, epsilon, delta, facts, fractions)
                 if facts.complete
                 else calibrated
             )
-            frame = run(measured, self._source.scan(columns, measured.encoded))
+            try:
+                frame = run(measured, self._source.scan(columns, measured.encoded))
+            except PASS_THROUGH:
+                raise
+            except BaseException as error:  # OpenDP/polars quote the cells they fail on
+                failure = self._source.data_error(error, columns)
+                raise failure from None
             if spec.group_by:  # post-processing: a stable order for display and replay
                 frame = frame.with_columns(pl.col(c).cast(pl.String) for c in measured.encoded)
                 frame = frame.sort(list(spec.group_by), nulls_last=True)
-            return {"rows": frame.to_dicts()}
+            return frame.to_dicts()
 
-        entry = self.ledger.spend(
-            self.budget, epsilon, delta, compute=compute, replay_key=key, fresh=fresh,
-            mechanism=f"OpenDP {preview.mechanism}", description=spec.canonical(),
+        prepared = Prepared(
+            spec, epsilon, delta, preview, mechanism=f"OpenDP {preview.mechanism}",
+            parameters=self._parameters(spec, fractions), fingerprint=fingerprint,
             details=ledger_details(preview, calibrated, fingerprint, self._contributions(),
-                                   self.bounds), origin=origin,
+                                   self.bounds),
+            compute=compute,
+            values=lambda rows: released_values(calibrated, rows, alpha, self.bounds),
         )  # fmt: skip
-        values = released_values(calibrated, entry.value["rows"], alpha, self.bounds)
-        fields = {f: getattr(preview, f) for f in QueryPreview.__dataclass_fields__}
-        fields["budget_epsilon_remaining"] = self.ledger.budget(self.budget).epsilon_remaining
-        return QueryRelease(**fields, values=values, replayed=entry.replayed, entry_id=entry.id)
+        return release_prepared(self.ledger, self.budget, prepared, fresh=fresh, origin=origin)
+
+    def _mean_bounds(self) -> dict[str, tuple[float, float]]:
+        """The bounds a mean's ± is planned in: OpenDP averages the values as they are."""
+        return self.bounds
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
                    facts: kinds.DataFacts = kinds.NO_FACTS,

@@ -32,7 +32,7 @@ def front_matter(card: ModelCard) -> dict[str, Any]:
     if card.probes:
         header["privacy"]["membership_inference"] = [
             {"attack": p.attack, "auc": round(p.auc, 4),
-             "empirical_epsilon_lower_bound": round(p.empirical_epsilon["lower"], 4)}
+             "empirical_epsilon_lower_bound": float(f"{p.empirical_epsilon['lower']:.4g}")}
             for p in card.probes
         ]  # fmt: skip
     return header
@@ -56,7 +56,7 @@ def card_markdown(card: ModelCard) -> str:
     if card.guarantee.get("missing"):
         out += [f"Not recorded by the release: {', '.join(card.guarantee['missing'])}.", ""]
     out += ["## Data provenance", ""]
-    out.append(html.markdown_table(["dataset", "source", "fingerprint"], _data_rows(card)))
+    out.append(html.markdown_table(["dataset", "source", "public facts"], _data_rows(card)))
     out += ["## Membership-inference probes", ""]
     out.append(
         html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
@@ -99,7 +99,7 @@ def card_html(card: ModelCard) -> str:
                  html.budget_svg(labels, [r["epsilon"] for r in releases],
                                  card.budget["budget"]["epsilon_total"])]  # fmt: skip
     body += [html.heading("Data provenance"),
-             html.table(["dataset", "source", "fingerprint"], _data_rows(card))]  # fmt: skip
+             html.table(["dataset", "source", "public facts"], _data_rows(card))]  # fmt: skip
     body.append(html.heading("Membership-inference probes"))
     body.append(
         html.table(_PROBE_HEADERS, _probe_rows(card))
@@ -139,8 +139,10 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 
 def _guarantee_keys(card: ModelCard) -> tuple[str, ...]:
-    """The guarantee's rows; a trained model's also name its weights file's SHA-256."""
-    return _GUARANTEE_ROWS + (("weights_sha256",) if card.guarantee.get("weights_sha256") else ())
+    """The guarantee's rows; a trained model's also name its weights file's SHA-256 and how its
+    validation metrics were released."""
+    extra = tuple(key for key in ("weights_sha256", "validation") if card.guarantee.get(key))
+    return _GUARANTEE_ROWS + extra
 
 
 def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
@@ -148,8 +150,20 @@ def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
 
 
 def _data_rows(card: ModelCard) -> list[tuple[str, str, str]]:
-    return [(str(d.get("name", "")), str(d.get("source", "")), str(d.get("fingerprint", "")))
+    return [(str(d.get("name", "")), str(d.get("source", "")), _public_facts(d))
             for d in card.data_provenance()]  # fmt: skip
+
+
+def _public_facts(dataset: dict[str, Any]) -> str:
+    """Rows, declared bounds and a fingerprint only when the card's author gave one."""
+    facts = []
+    if dataset.get("rows") is not None:
+        facts.append(f"{dataset['rows']} rows")
+    for column, (low, high) in (dataset.get("declared_bounds") or {}).items():
+        facts.append(f"{column} in [{low:g}, {high:g}]")
+    if dataset.get("fingerprint"):
+        facts.append(f"fingerprint {dataset['fingerprint']}")
+    return "; ".join(facts)
 
 
 def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
@@ -159,7 +173,7 @@ def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
         ceiling = f"{p.ceiling['auc']:.3f}" if p.ceiling else "no claim"
         rows.append((p.attack, f"{p.n_members} / {p.n_non_members}", f"{p.auc:.3f}",
                      f"{p.advantage:.3f}", tprs,
-                     f"{p.empirical_epsilon['lower']:.3f} ({p.empirical_epsilon['confidence']:.0%})",
+                     f"{p.empirical_epsilon['lower']:.4g} ({p.empirical_epsilon['confidence']:.0%})",
                      ceiling))  # fmt: skip
     return rows
 

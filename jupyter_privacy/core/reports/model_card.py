@@ -86,14 +86,15 @@ class ModelCard:
 
     # -- the privacy additions -----------------------------------------------------------------
     def data_provenance(self) -> list[dict[str, Any]]:
+        """The datasets the metadata names, or else the ledger's public facts about the data (its
+        size, declared bounds): never a digest of the data unless the metadata gives one."""
         datasets = [dict(d) for d in self.meta.get("data", [])]
-        fingerprint = self.guarantee.get("data_fingerprint")
-        if fingerprint and not any(d.get("fingerprint") for d in datasets):
-            if datasets:
-                datasets[0]["fingerprint"] = fingerprint
-            else:
-                datasets.append({"name": "training data", "fingerprint": fingerprint,
-                                 "source": "fingerprint recorded in the ledger"})  # fmt: skip
+        public = self.guarantee.get("data") or {}
+        if datasets and public:
+            datasets[0] = {**public, **datasets[0]}
+        elif public:
+            source = f"public facts recorded in the ledger ({self.guarantee.get('source', '')})"
+            datasets.append({"name": "training data", **public, "source": source})
         return datasets
 
     def privacy_card(self) -> dict[str, Any]:
@@ -118,10 +119,11 @@ class ModelCard:
 
     def statement(self) -> str:
         g = self.guarantee
+        validation = f"; validation: {g['validation']}" if g.get("validation") else ""
         return (
             f"({g['epsilon']:.4g}, {g['delta']:.3g})-differential privacy; accountant: "
             f"{g['accountant']}; conversion: {g['conversion']}; sampling: {g['sampling']}; "
-            f"privacy unit: {g['privacy_unit']} (source: {g['source']})"
+            f"privacy unit: {g['privacy_unit']} (source: {g['source']}){validation}"
         )
 
     # -- Model Card Toolkit JSON ----------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""The Keras callback that turns each epoch into an EpochRecord (loss, validation accuracy, ε so far)
-and draws a progress bar. Importing this module needs the `tf` extra."""
+"""The Keras-style callback that turns each epoch into an EpochRecord (loss, validation accuracy, ε so
+far) and draws a progress bar. `train_dp_sgd` drives it from its own epoch loop (Keras `fit` would
+neither Poisson-sample nor run the accountant's step count); it still works as a Keras callback.
+Importing this module needs the `tf` extra."""
 
 from __future__ import annotations
 
@@ -49,7 +51,9 @@ class DpSgdCallback(tf.keras.callbacks.Callback):  # type: ignore[misc,name-defi
         epochs = int(self.params.get("epochs") or 0)
         if self._progress_bar:
             self._bar = tf.keras.utils.Progbar(
-                epochs, unit_name="epoch", stateful_metrics=["loss", "val_accuracy", "ε"]
+                epochs,
+                unit_name="epoch",
+                stateful_metrics=["loss", "val_accuracy", "ε", "ε validation"],
             )
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
@@ -64,8 +68,14 @@ class DpSgdCallback(tf.keras.callbacks.Callback):  # type: ignore[misc,name-defi
             val_loss=_metric(logs, "val_loss"), val_accuracy=_metric(logs, "val_accuracy"),
             epsilon=epsilon, delta=delta, accountant=accountant, sampling=sampling,
             seconds=time.perf_counter() - self._started,
+            validation_epsilon=_metric(logs, "validation_epsilon") or 0.0,
         )  # fmt: skip
         self.progress.add(record)
         if self._bar is not None:
-            shown = [("loss", record.loss), ("val_accuracy", record.val_accuracy), ("ε", epsilon)]
+            shown = [
+                ("loss", record.loss),
+                ("val_accuracy", record.val_accuracy),
+                ("ε", epsilon),
+                ("ε validation", record.validation_epsilon or None),
+            ]
             self._bar.update(epoch + 1, values=[(k, v) for k, v in shown if v is not None])

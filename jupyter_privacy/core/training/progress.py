@@ -15,6 +15,8 @@ from typing import Any
 class EpochRecord:
     """One finished epoch. `loss`/`accuracy` are measured on the private training data without
     noise: they are for the analyst's eyes and are not part of the recorded DP release.
+    `val_accuracy` is DP-released (its ε is in `validation_epsilon`, the validation ε spent so far)
+    unless the validation data were declared public; `epsilon` is the model's ε so far.
     `replayed` marks an epoch read back from a stored training (nothing was spent for it)."""
 
     epoch: int
@@ -29,6 +31,7 @@ class EpochRecord:
     sampling: str
     seconds: float
     replayed: bool = False
+    validation_epsilon: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -41,6 +41,8 @@ from jupyter_privacy.core.training.progress import EpochRecord
 #: Keys of the release details that hold the stored files' SHA-256 (hex), inside the hash chain.
 WEIGHTS_DIGEST = "weights_sha256"
 HISTORY_DIGEST = "history_sha256"
+#: Replay keys over keyed data fingerprints; `dpsgd:` keys (unkeyed fingerprints) never replay again.
+TRAINING_KEY_PREFIX = "dpsgd2:"
 
 
 class StoredModelModifiedError(LedgerIntegrityError):
@@ -57,7 +59,7 @@ def training_replay_key(budget: str, *, architecture: str, settings: dict[str, A
          "data": fingerprint, "kind": "dp-sgd"},
         sort_keys=True, default=str,
     )  # fmt: skip
-    return "dpsgd:" + hashlib.sha256(payload.encode()).hexdigest()
+    return TRAINING_KEY_PREFIX + hashlib.sha256(payload.encode()).hexdigest()
 
 
 def canonical_architecture(architecture_json: str) -> str:
