@@ -136,10 +136,14 @@ def _mark(args: argparse.Namespace) -> int:
     with open_ledger(args.ledger) as ledger:
         event = mark_high_risk(ledger, budget=args.budget, dataset=args.dataset,
                                reason=args.reason, high_risk=not args.off)  # fmt: skip
+    return _print_event(args, event, f"{event.description} (entry {event.id})")
+
+
+def _print_event(args: argparse.Namespace, event: Any, line: str) -> int:
     if args.json:
         print_json(event.to_dict())
     else:
-        print(f"{event.description} (entry {event.id})")
+        print(line)
     return 0
 
 
@@ -186,11 +190,7 @@ def _approve(args: argparse.Namespace) -> int:
     with open_ledger(args.ledger) as ledger:
         event = approve(ledger, args.name, spender=args.spender, epsilon=args.epsilon,
                         delta=args.delta, reason=args.reason, expires=args.expires)  # fmt: skip
-    if args.json:
-        print_json(event.to_dict())
-    else:
-        print(f"approval {event.id} on '{args.name}': {event.description}")
-    return 0
+    return _print_event(args, event, f"approval {event.id} on '{args.name}': {event.description}")
 
 
 def _withdraw(args: argparse.Namespace) -> int:
@@ -198,8 +198,5 @@ def _withdraw(args: argparse.Namespace) -> int:
 
     with open_ledger(args.ledger) as ledger:
         event = withdraw(ledger, args.name, args.approval, reason=args.reason)
-    if args.json:
-        print_json(event.to_dict())
-    else:
-        print(f"approval {args.approval} on '{args.name}' withdrawn (entry {event.id})")
-    return 0
+    return _print_event(args, event, f"approval {args.approval} on '{args.name}' withdrawn "
+                        f"(entry {event.id})")  # fmt: skip

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from jupyter_privacy.core.reports import compliance
+from jupyter_privacy.core.reports.use_cases import USE_CASES
 
 DECISIONS = ("prohibited", "condition")
 
@@ -100,7 +101,7 @@ def catalog_problems() -> list[str]:
 
     for kind in ("categories", "practices"):
         for term in catalog[kind].values():
-            unknown = set(term.implies) - set(compliance.USE_CASES)
+            unknown = set(term.implies) - set(USE_CASES)
             if unknown:
                 problems.append(f"{kind}.{term.name}: unknown use case(s) {sorted(unknown)}")
             for market, rule in term.rules.items():

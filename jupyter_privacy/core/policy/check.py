@@ -18,6 +18,7 @@ from jupyter_privacy.core.policy import catalog
 from jupyter_privacy.core.policy.document import PolicyDocument
 from jupyter_privacy.core.policy.draft import citation, implied_use_cases
 from jupyter_privacy.core.reports import compliance
+from jupyter_privacy.core.reports.use_cases import USE_CASES
 from jupyter_privacy.core.reports.verdict import GateResult
 
 FAIL, WARN = "fail", "warn"
@@ -88,10 +89,10 @@ def _vocabulary(policy: PolicyDocument) -> list[Finding]:
                 "not declared, so its checklist items were not considered: add it to use_cases "
                 "(policy init adds it)",
             ))  # fmt: skip
-    unknown_uses = set(policy.use_cases) - set(compliance.USE_CASES)
+    unknown_uses = set(policy.use_cases) - set(USE_CASES)
     if unknown_uses:
         findings.append(Finding(FAIL, None, "use_cases", f"unknown use case(s) "
-                                f"{sorted(unknown_uses)}; known: {', '.join(compliance.USE_CASES)}"))  # fmt: skip
+                                f"{sorted(unknown_uses)}; known: {', '.join(USE_CASES)}"))  # fmt: skip
     return findings
 
 
@@ -100,9 +101,7 @@ class _MarketCheck:
         self.policy, self.code, self.section = policy, code, section
         self.market = compliance.load_market(code)
         self.all_items = {item["id"]: item for item in self.market["items"]}
-        uses = [u for u in policy.use_cases if u in compliance.USE_CASES] or list(
-            compliance.USE_CASES
-        )
+        uses = [u for u in policy.use_cases if u in USE_CASES] or list(USE_CASES)
         applying = compliance.build_checklist([code], uses).items
         self.applying = {item["id"]: item for item in applying}
         self.findings: list[Finding] = []
