@@ -156,3 +156,16 @@ def test_the_high_risk_lane_on_postgres(team: Team) -> None:
     assert summary["backend"] == "postgresql" and "row-level security" in summary["enforced_by"]
     assert [b["high_risk"] for b in summary["budgets"]] == [True]
     assert summary["high_risk_audit"][0]["approved"]
+
+
+def test_the_administrator_repairs_access_after_a_migration(team: Team, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A SQLite ledger moved to PostgreSQL keeps its `user:` owners, which the database does not
+    know: the administrator (owner of the tables) grants roles; row security does not bind it."""
+    with open_ledger(f"sqlite:///{tmp_path / 'laptop.db'}") as laptop:
+        laptop.create_budget("survey", 1.0)
+        laptop.copy_to(team.admin, overwrite=True)
+    with pytest.raises(AccessDeniedError):  # user:… owners only: no role may spend yet
+        team.alice.spend("survey", 0.1, value=1)
+    access.grant(team.admin, "survey", f"role:{team.roles['alice']}", access.OWNER)
+    team.alice.spend("survey", 0.1, value=1)
+    assert team.admin.verify().ok
