@@ -1,8 +1,9 @@
 """DP-SGD charts: ε and accuracy per epoch (live during training), and ε against accuracy over a sweep.
 
-Accuracy figures are the analyst's own measurements (training accuracy is on the private data
-without noise; validation accuracy on held-out data); ε is TF Privacy / dp-accounting's, stated
-with its accountant, sampling assumption and δ in every row.
+Validation accuracy is DP-released (or measured on data declared public); the exact training
+accuracy appears only when the analyst asked for it (`show_private_metrics=True`), labelled as not
+private. ε is TF Privacy / dp-accounting's, stated with its accountant, sampling assumption and δ in
+every row.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import pandas as pd
 from jupyter_privacy.core.training import EpochRecord, TrainingProgress, TrainingResult
 
 EPOCH_COLUMNS = ["epoch", "metric", "value", "delta", "accountant", "sampling"]
+#: The exact training accuracy's label: shown only with show_private_metrics=True.
+PRIVATE_ACCURACY = "training accuracy (exact, not private)"
 SWEEP_COLUMNS = ["noise_multiplier", "epsilon", "delta", "val_accuracy", "accountant",
                  "sampling", "epochs", "release_id"]  # fmt: skip
 
 
 def epoch_data(records: TrainingProgress | Iterable[EpochRecord]) -> pd.DataFrame:
-    """Long format, one row per epoch and metric: ε so far, validation and training accuracy."""
+    """Long format, one row per epoch and metric: ε so far, validation accuracy, and the exact
+    training accuracy only when the analyst opted in to see it (labelled as not private)."""
     items = records.records if isinstance(records, TrainingProgress) else list(records)
     rows: list[dict[str, Any]] = []
     for record in items:
         for metric, value in (("ε", record.epsilon), ("validation accuracy", record.val_accuracy),
-                              ("training accuracy", record.accuracy)):  # fmt: skip
+                              (PRIVATE_ACCURACY, record.accuracy)):  # fmt: skip
             if value is not None:
                 rows.append({"epoch": record.epoch, "metric": metric, "value": float(value),
                              "delta": record.delta, "accountant": record.accountant,

@@ -148,10 +148,12 @@ VALUE_RULES: tuple[tuple[Callable[[str], bool], Callable[[Any, str], Any]], ...]
 
 def check_value(name: str, value: Any, default: Any) -> Any:
     """A -p/-f value: the same kind as the template's default (a number for a number, a list for
-    a list, …), then the rule for its name (ε > 0, δ in [0, 1), …)."""
+    a list, …; "eu,uk" reads as a list), then the rule for its name (ε > 0, δ in [0, 1), …)."""
     if isinstance(value, str) and isinstance(default, float) and not isinstance(default, bool):
         with contextlib.suppress(ValueError):  # YAML reads 1e-5 (no dot) as text
             value = float(value)
+    if isinstance(value, str) and isinstance(default, list):  # -p markets eu,uk
+        value = list_parameter(value, name)
     if default is not None and not _same_kind(value, default):
         raise InvalidParameterError(
             f"pilot parameter {name!r} must be {_kind(default)} like its default {default!r}, "

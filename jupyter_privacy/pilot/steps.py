@@ -138,7 +138,8 @@ def training_record(result: Any, budget: str, **context: Any) -> dict[str, Any]:
                                              "privacy_unit", "training_path", "hyper_parameters")},
         "val_accuracy": (release.value or {}).get("val_accuracy"),
         **context,
-        "statement": result.statement, "per_epoch": [r.to_dict() for r in result.records],
+        "statement": result.statement,
+        "per_epoch": [r.releasable().to_dict() for r in result.records],  # no exact training figure
     }  # fmt: skip
 
 

@@ -132,3 +132,28 @@ def test_bad_settings_say_what_to_change(options, message) -> None:
     settings = {"clients": 3, "rounds": 2, "clipping_norm": 1.0, "noise_multiplier": 2.0}
     with pytest.raises(InvalidParameterError, match=message):
         plan_federated(**{**settings, **options})
+
+
+def test_target_epsilon_includes_the_dp_validation_share() -> None:
+    plan = plan_federated(clients=3, rounds=3, clipping_norm=1.0, target_epsilon=4.0,
+                          validation="dp", validation_epsilon=0.25)  # fmt: skip
+    assert plan.validation_epsilon == 0.25
+    assert plan.planned.epsilon == pytest.approx(3.75, rel=1e-3) and plan.planned.epsilon <= 3.75
+    assert plan.total_epsilon <= 4.0 and plan.total_epsilon == pytest.approx(4.0, rel=1e-3)
+    text = " ".join(plan.statement().split())
+    assert "released with differential privacy" in text and "0.0833 per round" in text
+    assert "one validation row" in text and "spends ε 4 in total" in text
+    # The share is what separates the plans: without validation, σ is solved for the whole 4.
+    whole = plan_federated(clients=3, rounds=3, clipping_norm=1.0, target_epsilon=4.0)
+    assert whole.noise_multiplier < plan.noise_multiplier and whole.validation_epsilon == 0
+    assert "No validation metrics are released" in whole.statement()
+    public = plan_federated(clients=3, rounds=3, clipping_norm=1.0, target_epsilon=4.0,
+                            validation="public")  # fmt: skip
+    assert public.total_epsilon == public.planned.epsilon
+    assert "NOT covered" in public.statement() and "declared public" in public.statement()
+    with pytest.raises(InvalidParameterError, match="leaves nothing of target_epsilon"):
+        plan_federated(clients=3, rounds=3, clipping_norm=1.0, target_epsilon=0.2,
+                       validation="dp", validation_epsilon=0.25)  # fmt: skip
+    with pytest.raises(InvalidParameterError, match="validation must be one of"):
+        plan_federated(clients=3, rounds=3, clipping_norm=1.0, noise_multiplier=2.0,
+                       validation="exact")  # fmt: skip

@@ -30,7 +30,10 @@ def test_local_dp_over_real_grpc_processes(ledger, federation_budget, tmp_path, 
     assert "LocalDpMod" in result.release.mechanism
     assert [r.epoch for r in result.records] == [1, 2]
     assert result.release.epsilon == pytest.approx(result.plan.planned.epsilon)
-    assert ledger.budget(federation_budget).release_count == 1
+    # The model and one DP validation accuracy per round (released on this side, before shown).
+    assert [r.details["round"] for r in result.validation_releases] == [1, 2]
+    assert ledger.budget(federation_budget).release_count == 3
+    assert all(r.val_loss is None and r.val_accuracy is not None for r in result.records)
     assert leftover_processes("jp-federation-") == []
     assert set(_federation_folders()) == before  # the clients' data files are gone
     out, err = capfd.readouterr()

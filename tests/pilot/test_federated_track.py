@@ -57,6 +57,10 @@ def test_federated_track_passes_end_to_end_and_replays(tmp_path: Path) -> None:
     assert training["kind"] == "federated" and training["clients"] == [
         "northeast", "midwest", "south & west"]  # fmt: skip
     assert len(training["per_epoch"]) == 3 and training["replayed"] is False
+    # Each round's held-out accuracy is a DP release; no exact held-out loss is kept.
+    assert all(e["val_loss"] is None and e["validation_epsilon"] > 0 for e in training["per_epoch"])
+    executed = (out / "notebooks" / "07_federated_pilot.ipynb").read_text()
+    assert "DP validation accuracy" in executed
     card = (out / "model-card.md").read_text()
     assert (
         "one client's whole dataset" in card
@@ -72,7 +76,8 @@ def test_federated_track_passes_end_to_end_and_replays(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
     with open_ledger(env["JUPYTER_PRIVACY_LEDGER"]) as ledger:
         after = ledger.budget("pilot-federated")
-    assert (after.epsilon_spent, after.release_count) == (before.epsilon_spent, 1)
+    # The model and its three per-round DP validation accuracies, nothing more on the re-run.
+    assert (after.epsilon_spent, after.release_count) == (before.epsilon_spent, 4)
     assert json.loads((tmp_path / "again" / "training.json").read_text())["replayed"] is True
 
 

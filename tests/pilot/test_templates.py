@@ -75,6 +75,11 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     assert "| budget | budget created: ε" in changelog and "| release | release #" in changelog
     executed = nbformat.read(out / "notebooks" / "03_dpsgd_pilot.ipynb", as_version=4)
     assert any(c.get("metadata", {}).get("tags") == ["injected-parameters"] for c in executed.cells)
+    # Step 3 shows and stores no exact training figure: ε and the DP validation accuracy only.
+    shown = json.dumps([c.get("outputs", []) for c in executed.cells])
+    assert "val_accuracy" in shown and " - loss: " not in shown and "train loss" not in shown
+    per_epoch = json.loads((out / "training.json").read_text())["per_epoch"]
+    assert per_epoch and all(e["loss"] is None and e["accuracy"] is None for e in per_epoch)
 
 
 def test_no_artifact_carries_a_data_digest(pilot_run) -> None:

@@ -54,7 +54,7 @@ def test_cli_release_on_the_cluster_then_replay_from_python(spark_cluster, spark
     assert str(SENTINEL) not in captured.out + captured.err
     entry = ledger.history("study")[-1]
     assert entry.origin == "cli" and entry.details["engine"] == "pipelinedp-spark"
-    assert entry.details["data_fingerprint"].startswith("sha256:")
+    assert entry.details["data_fingerprint"].startswith("hmac-sha256:")
 
     table = SparkPrivateTable(files, budget="study", ledger=ledger, bounds={"wage": (0, 1000)},
                               keys={"region": ["north", "south"]}, privacy_id="uid",

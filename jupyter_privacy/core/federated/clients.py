@@ -180,25 +180,3 @@ def _compiled(architecture: str, loss: str, from_logits: bool, learning_rate: fl
         )
         _MODELS[key] = model
     return _MODELS[key]
-
-
-class Evaluator:
-    """Held-out loss and accuracy of the global model after each round (on the server's side)."""
-
-    def __init__(self, model: Any, loss: str, from_logits: bool, data: tuple[Any, Any] | None):
-        tf = require_extra("tensorflow", "tf")
-        self.model = tf.keras.models.clone_model(model)
-        self.metrics = [] if loss == "mean_squared_error" else ["accuracy"]
-        self.model.compile(
-            loss=make_loss(tf, loss, from_logits=from_logits, per_example=False),
-            metrics=self.metrics,
-        )
-        self.data = data
-
-    def __call__(self, weights: Weights) -> tuple[float | None, float | None]:
-        if self.data is None:
-            return None, None
-        self.model.set_weights(weights)
-        scores = self.model.evaluate(*self.data, verbose=0, return_dict=True)
-        accuracy = scores.get("accuracy")
-        return float(scores["loss"]), None if accuracy is None else float(accuracy)

@@ -17,6 +17,11 @@ part in every round): the ε is that of `rounds` Gaussian mechanisms, computed b
 accountants (a round is a "pass" in which each client contributes once; the doubled sensitivity is
 what DpSgdSetting's microbatching flag models). No amplification by client sampling is claimed:
 Flower samples a fixed-size subset per round, not a Poisson sample.
+
+Validation accuracy after each round is measured on held-out rows the server holds (in the pilot,
+10% of the owner's table): private too, so by default each round's accuracy is its own OpenDP
+release (core/training/validation.py, as for DP-SGD) charged to the same budget, and
+`target_epsilon` covers it (σ is solved for the target minus `validation_epsilon`).
 """
 
 from __future__ import annotations
@@ -35,6 +40,13 @@ from jupyter_privacy.core.accounting import (
 from jupyter_privacy.core.accounting import default_delta as per_unit_delta
 from jupyter_privacy.core.accounting.accountants import check_accountant
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.training.validation import (
+    DEFAULT_VALIDATION_EPSILON,
+    MECHANISM,
+    VALIDATION_MODES,
+    check_validation_epsilon,
+    model_epsilon_share,
+)
 from jupyter_privacy.core.validation import check_epsilon, check_positive_int
 
 MODES = ("central", "local")
@@ -72,6 +84,11 @@ SAMPLING_NOTES = {
 }
 #: The δ the kit uses when none is given: 1e-5, or smaller for very large federations.
 DEFAULT_DELTA = 1e-5
+#: Privacy unit of the DP validation releases: the validation rows are the server's, not a client's.
+VALIDATION_PRIVACY_UNIT = (
+    "one validation row (add-or-remove-one adjacency); the validation rows are held by the server, "
+    "apart from the clients' data"
+)
 
 
 def default_delta(clients: int) -> float:
@@ -105,7 +122,14 @@ class FederatedPlan:
     local_epochs: int
     batch_size: int
     learning_rate: float
-    planned: EpsilonResult
+    planned: EpsilonResult  # the model's (ε, δ); DP validation is charged on top
+    validation: str = "none"  # dp | public | none (core/training/validation.py)
+    validation_epsilon: float = 0.0  # ε of the DP validation releases over all rounds
+
+    @property
+    def total_epsilon(self) -> float:
+        """What this training charges the budget: the model's ε plus the DP validation share."""
+        return self.planned.epsilon + self.validation_epsilon
 
     @property
     def sampling(self) -> str:
@@ -183,11 +207,28 @@ class FederatedPlan:
             f"({self.planned.accountant}: {self.planned.conversion}); one round alone costs "
             f"ε = {self.epsilon_after(1).epsilon:.4g}{per_client}, and rounds compose by the "
             "accountant (less than their sum). " + SAMPLING_NOTES[self.sampling].capitalize() + ".",
+            self._validation_paragraph(),
             "What is not protected: the number of clients and which clients took part, the model "
-            "architecture and the training settings (all public). The held-out validation data "
-            "the accuracy is measured on are not covered by this guarantee.",
+            "architecture and the training settings (all public).",
         ]
         return "\n\n".join(textwrap.fill(p, 80) for p in paragraphs) + "\n"
+
+    def _validation_paragraph(self) -> str:
+        if self.validation == "dp":
+            return (
+                f"Validation accuracy after every round is released with differential privacy "
+                f"({MECHANISM}, ε {self.validation_epsilon / self.rounds:.3g} per round, "
+                f"{self.validation_epsilon:.3g} in all, δ 0), charged to the same budget: this "
+                f"training spends ε {self.total_epsilon:.4g} in total (basic composition). Its "
+                f"privacy unit is {VALIDATION_PRIVACY_UNIT}; the number of validation rows is "
+                "treated as public; the validation loss is not released."
+            )
+        if self.validation == "public":
+            return (
+                "Validation metrics are computed on data the analyst declared public "
+                "(validation_public=True): they are exact and NOT covered by this guarantee."
+            )
+        return "No validation metrics are released."
 
 
 def accounting_setting(
@@ -214,9 +255,20 @@ def plan_federated(
     noise_multiplier: float | None = None, target_epsilon: float | None = None,
     delta: float | None = None, mode: str = "central", accountant: str = DEFAULT_ACCOUNTANT,
     local_epochs: int = 1, batch_size: int = 32, learning_rate: float = 0.1,
+    validation: str = "none", validation_epsilon: float = DEFAULT_VALIDATION_EPSILON,
 ) -> FederatedPlan:  # fmt: skip
-    """Check the settings and compute σ and the planned ε (no Flower or TensorFlow needed)."""
+    """Check the settings and compute σ and the planned ε (no Flower or TensorFlow needed).
+
+    `validation` is how held-out accuracy is released (``dp``: an OpenDP release per round,
+    `validation_epsilon` over all rounds; ``public``; ``none``). `target_epsilon` is everything
+    the training charges: σ is solved for the target minus the DP validation share.
+    """
     mode, accountant = check_mode(mode), check_accountant(accountant)
+    if validation not in VALIDATION_MODES:
+        raise InvalidParameterError(
+            f"validation must be one of {', '.join(VALIDATION_MODES)}", parameter="validation"
+        )
+    validation_epsilon = check_validation_epsilon(validation, validation_epsilon)
     clients = check_positive_int(clients, "clients")
     if clients < 2:
         raise InvalidParameterError(
@@ -242,7 +294,8 @@ def plan_federated(
     if target_epsilon is not None:
         target_epsilon = check_epsilon(target_epsilon, "target_epsilon")
         noise_multiplier = noise_for_target_epsilon(
-            target_epsilon, dataset_size=clients, batch_size=clients, delta=delta,
+            model_epsilon_share(target_epsilon, validation_epsilon), dataset_size=clients,
+            batch_size=clients, delta=delta,
             epochs=rounds, sampling="shuffle", microbatching=True, accountant=accountant,
         ).noise_multiplier  # fmt: skip
     assert noise_multiplier is not None
@@ -256,6 +309,7 @@ def plan_federated(
         batch_size=check_positive_int(batch_size, "batch_size"),
         learning_rate=check_epsilon(learning_rate, "learning_rate"),
         planned=relabel(dp_sgd_epsilon(setting, accountant), sampling),
+        validation=validation, validation_epsilon=validation_epsilon,
     )  # fmt: skip
 
 

@@ -4,8 +4,9 @@ Order of events, so a failure anywhere spends nothing and releases nothing:
 1. validate, solve σ for a target ε if asked, compute the planned ε (no Flower or TensorFlow);
 2. replay: the same training already recorded returns its stored model and spends nothing;
 3. refuse before round 1 if the planned (ε, δ) does not fit the budget's remaining allowance;
-4. run the rounds (Flower simulation engine, or a local SuperLink with one SuperNode per client),
-   measuring held-out accuracy and the ε spent so far after every round;
+4. run the rounds (Flower simulation engine, or a local SuperLink with one SuperNode per client);
+   after every round release the held-out accuracy (DP through the ledger, then shown; exact only
+   for data declared public) and show the ε spent so far (rounds.py);
 5. record one release (ε, δ, accountant, privacy unit, trust model, hyper-parameters, data
    fingerprint, the weights' SHA-256) with ledger.spend;
 6. only then move the stored weights and per-round history into place and hand back the model.
@@ -13,7 +14,6 @@ Order of events, so a failure anywhere spends nothing and releases nothing:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,9 +22,7 @@ from typing import Any
 from jupyter_privacy.core.accounting import ACCOUNTANTS, EpsilonResult
 from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError, require_extra
 from jupyter_privacy.core.federated.clients import (
-    Evaluator,
     LocalTraining,
-    Weights,
     check_client_datasets,
     clients_fingerprint,
     keras_model,
@@ -36,8 +34,9 @@ from jupyter_privacy.core.federated.plan import (
     plan_federated,
 )
 from jupyter_privacy.core.federated.replay import federated_replay_key
+from jupyter_privacy.core.federated.rounds import RoundRecorder, federated_validation
 from jupyter_privacy.core.federated.settings import RunSettings, require_flower
-from jupyter_privacy.core.federated.simulation import FederatedRunError, simulate
+from jupyter_privacy.core.federated.simulation import simulate
 from jupyter_privacy.core.ledger import Ledger, Release, open_ledger
 from jupyter_privacy.core.training.fingerprint import data_fingerprint
 from jupyter_privacy.core.training.models import make_loss
@@ -53,6 +52,11 @@ from jupyter_privacy.core.training.replay import (
     save_history,
     save_weights,
     weights_path,
+)
+from jupyter_privacy.core.training.validation import (
+    DEFAULT_VALIDATION_EPSILON,
+    validation_mode,
+    validation_summary,
 )
 
 KIND = "federated"
@@ -76,22 +80,28 @@ class FederatedResult:
     release: Release
     engine: str
     records: list[EpochRecord] = field(default_factory=list)
+    validation_releases: list[Release] = field(default_factory=list)
+
+    @property
+    def total_epsilon(self) -> float:
+        """ε this training charged: the model's plus its DP validation releases'."""
+        return self.epsilon.epsilon + sum(r.epsilon for r in self.validation_releases)
 
     @property
     def statement(self) -> str:
         return self.plan.statement()
 
     def summary(self) -> str:
-        last = self.records[-1] if self.records else None
-        accuracy = (
-            f", validation accuracy {last.val_accuracy:.3f}"
-            if last and last.val_accuracy is not None else ""
-        )  # fmt: skip
+        last = self.records[-1].val_accuracy if self.records else None
+        accuracy, validation = validation_summary(
+            last, self.plan.validation, self.plan.validation_epsilon, self.plan.rounds
+        )
         how = "replayed, nothing spent" if self.release.replayed else f"Flower {self.engine}"
         return (
             f"DP-FedAvg ({self.plan.mode} DP, {how}) over {self.plan.clients} clients for "
-            f"{self.plan.rounds} round(s){accuracy}; {self.plan.describe(self.epsilon)}; "
-            f"recorded as release {self.release.id} in budget '{self.release.budget}'"
+            f"{self.plan.rounds} round(s){accuracy}; {self.plan.describe(self.epsilon)}"
+            f"{validation}; recorded as release {self.release.id} in budget "
+            f"'{self.release.budget}'"
         )
 
 
@@ -103,10 +113,12 @@ def check_fits_budget(ledger: Ledger, budget: str, plan: FederatedPlan) -> None:
             f"budget '{state.name}' uses {state.composition} composition; a federated training "
             "is an (ε, δ) release with δ > 0 and needs a 'basic' budget"
         )
-    eps = plan.planned.epsilon
+    eps = plan.total_epsilon
+    share = (f" (model {plan.planned.epsilon:.4g} + DP validation {plan.validation_epsilon:.4g})"
+             if plan.validation_epsilon else "")  # fmt: skip
     if eps > state.epsilon_remaining or plan.delta > state.delta_remaining:
         raise BudgetExceededError(
-            f"the federated training would spend ε {eps:.4g} and δ {plan.delta:g} "
+            f"the federated training would spend ε {eps:.4g}{share} and δ {plan.delta:g} "
             f"({plan.accountant}, {plan.rounds} rounds) but budget '{state.name}' has ε "
             f"{state.epsilon_remaining:.4g} and δ {state.delta_remaining:g} left. No round was "
             "started. Raise the noise multiplier, run fewer rounds, pass target_epsilon=…, or "
@@ -135,6 +147,8 @@ def train_federated(
     loss: str = "sparse_categorical_crossentropy",
     from_logits: bool = True,
     validation_data: tuple[Any, Any] | None = None,
+    validation_public: bool = False,
+    validation_epsilon: float = DEFAULT_VALIDATION_EPSILON,
     ledger: Ledger | str | None = None,
     engine: str = "simulation",
     progress: TrainingProgress | None = None,
@@ -152,9 +166,12 @@ def train_federated(
     Privacy unit: one client's whole dataset. ``mode="central"``: the server clips and noises the
     average (Flower DifferentialPrivacyServerSideFixedClipping); ``"local"``: every client noises
     its own update (Flower LocalDpMod). Give `noise_multiplier` (noise stddev / clipping_norm) or
-    `target_epsilon` (σ is solved for it). `engine` is ``simulation`` (Flower's simulation engine,
-    Ray) or ``deployment`` (a SuperLink and one SuperNode per client on 127.0.0.1, real gRPC).
-    ε after every round goes to `progress` / `on_round` (an EpochRecord whose `epoch` is the
+    `target_epsilon` (σ is solved for it, DP validation share included). `engine` is
+    ``simulation`` (Flower's simulation engine, Ray) or ``deployment`` (a SuperLink and one
+    SuperNode per client on 127.0.0.1, real gRPC). After every round the accuracy on
+    `validation_data` is released with differential privacy (`validation_epsilon` over all rounds,
+    charged to the same budget) unless `validation_public=True` declares those rows public; it
+    goes with the ε spent so far to `progress` / `on_round` (an EpochRecord whose `epoch` is the
     round). Re-running the same training replays the stored release and spends nothing.
     """
     if engine not in ENGINES:
@@ -167,7 +184,10 @@ def train_federated(
         clipping_norm=clipping_norm, noise_multiplier=noise_multiplier,
         target_epsilon=target_epsilon, delta=delta, mode=mode, accountant=accountant,
         local_epochs=local_epochs, batch_size=batch_size, learning_rate=learning_rate,
+        validation=validation_mode(validation_data, bool(validation_public)),
+        validation_epsilon=validation_epsilon,
     )  # fmt: skip
+    validation = federated_validation(validation_data, plan, loss, description)
     require_flower()  # MissingExtraError naming jupyter-privacy[federated] before any work
     tf = require_extra("tensorflow", "tf")
     model = keras_model(model_fn)
@@ -175,7 +195,6 @@ def train_federated(
         architecture=model.to_json(), loss=loss, from_logits=from_logits, epochs=plan.local_epochs,
         batch_size=plan.batch_size, learning_rate=plan.learning_rate,
     )  # fmt: skip
-    validation = _validation(validation_data)
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     tracker = progress or TrainingProgress()
@@ -205,8 +224,10 @@ def train_federated(
                                        release.details.get("engine", engine), history)  # fmt: skip
         check_fits_budget(opened, budget, plan)
         settings = RunSettings.from_plan(plan, training, round_timeout)
-        rounds_run = _RoundRecorder(plan, Evaluator(model, loss, from_logits, validation),
-                                    tracker, progress_bar)  # fmt: skip
+        rounds_run = RoundRecorder(
+            plan, model, validation, tracker, progress_bar, ledger=opened, budget=budget,
+            training_key=key, description=description, loss=loss, from_logits=from_logits,
+        )  # fmt: skip
         ENGINES[engine](settings, model.get_weights(), clients, rounds_run, verbose=verbose)
         final = rounds_run.final_weights()
         trained = tf.keras.models.clone_model(model)
@@ -217,72 +238,12 @@ def train_federated(
     finally:
         if owns_ledger:
             opened.close()
-    return FederatedResult(trained, plan, plan.planned, release, engine, list(rounds_run.records))
-
-
-class _RoundRecorder:
-    """Called after every round with the new global model: measures held-out accuracy, works out
-    the ε spent so far, and feeds the progress listeners (widgets, charts, callbacks)."""
-
-    def __init__(self, plan: FederatedPlan, evaluate: Evaluator, tracker: TrainingProgress,
-                 progress_bar: bool) -> None:  # fmt: skip
-        self.plan, self.evaluate, self.tracker = plan, evaluate, tracker
-        self.progress_bar = progress_bar
-        self.records: list[EpochRecord] = []
-        self.aggregated: list[int] = []
-        self._weights: Weights | None = None
-        self._last = time.perf_counter()
-
-    def __call__(self, server_round: int, weights: Weights, aggregated: bool) -> None:
-        val_loss, val_accuracy = self.evaluate(weights)
-        spent = self.plan.epsilon_after(server_round)
-        now = time.perf_counter()
-        record = EpochRecord(
-            epoch=server_round, epochs=self.plan.rounds, loss=None, accuracy=None,
-            val_loss=val_loss, val_accuracy=val_accuracy, epsilon=spent.epsilon,
-            delta=spent.delta, accountant=spent.accountant, sampling=spent.sampling,
-            seconds=now - self._last,
-        )  # fmt: skip
-        self._last, self._weights = now, weights
-        if aggregated:
-            self.aggregated.append(server_round)
-        self.records.append(record)
-        self.tracker.add(record)
-        if self.progress_bar:
-            accuracy = (
-                f", validation accuracy {val_accuracy:.3f}" if val_accuracy is not None else ""
-            )
-            skipped = "" if aggregated else " (no update aggregated: a client failed)"
-            print(f"round {server_round}/{self.plan.rounds}: ε {spent.epsilon:.3g} so far"
-                  f"{accuracy}{skipped}", flush=True)  # fmt: skip
-
-    def final_weights(self) -> Weights:
-        if self._weights is None or len(self.records) != self.plan.rounds:
-            raise FederatedRunError(
-                f"the federated run ended after {len(self.records)} of {self.plan.rounds} rounds; "
-                "nothing was spent and no model is released"
-            )
-        if not self.aggregated:
-            raise FederatedRunError(
-                "no round aggregated any client update (every round had a failing client), so "
-                "the model never trained; nothing was spent. Run with verbose=True to see why"
-            )
-        return self._weights
-
-
-def _validation(data: Any) -> tuple[Any, Any] | None:
-    if data is None:
-        return None
-    if not isinstance(data, (tuple, list)) or len(data) != 2 or len(data[0]) != len(data[1]):
-        raise InvalidParameterError(
-            "validation_data must be an (x, y) pair with one label per row",
-            parameter="validation_data",
-        )
-    return data[0], data[1]
+    return FederatedResult(trained, plan, plan.planned, release, engine, list(rounds_run.records),
+                           list(rounds_run.validation_releases))  # fmt: skip
 
 
 def _record(
-    ledger: Ledger, budget: str, plan: FederatedPlan, model: Any, rounds: _RoundRecorder,
+    ledger: Ledger, budget: str, plan: FederatedPlan, model: Any, rounds: RoundRecorder,
     store: Path, key: str, fingerprint: str, engine: str, description: str, loss: str,
     from_logits: bool,
 ) -> Release:  # fmt: skip
@@ -308,11 +269,14 @@ def _record(
             "data_fingerprint": fingerprint,
             "epsilon_by_accountant": {name: _epsilon(plan, name) for name in ACCOUNTANTS},
             "per_round_epsilon": [record.epsilon for record in rounds.records],
+            "validation": rounds.validation.describe([r.id for r in rounds.validation_releases])
+            if rounds.validation else {"mode": "none"},
             WEIGHTS_DIGEST: file_sha256(staged[0]), HISTORY_DIGEST: file_sha256(staged[1]),
         }  # fmt: skip
 
         def released_value() -> dict[str, Any]:
-            """Only held-out metrics of the final model: clients report nothing else."""
+            """Only the final model's held-out metrics as released (DP accuracy, or exact on data
+            declared public): clients report nothing else."""
             return {"rounds_completed": len(rounds.records), "val_accuracy": last.val_accuracy,
                     "val_loss": last.val_loss}  # fmt: skip
 

@@ -33,8 +33,8 @@ tf = require_extra("tensorflow", "tf")
 
 @dataclass(frozen=True)
 class EpochMetrics:
-    """Loss and accuracy over the examples the epoch used, on the private data without noise: for
-    the analyst's eyes, not part of the release."""
+    """Loss and accuracy over the examples the epoch used: exact figures on the private data, not
+    part of any release. `train_dp_sgd` shows them only with `show_private_metrics=True`."""
 
     loss: float | None
     accuracy: float | None

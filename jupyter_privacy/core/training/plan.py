@@ -19,7 +19,11 @@ from jupyter_privacy.core.accounting.setting import check_sampling
 from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger
 from jupyter_privacy.core.training.sampling import default_physical_batch
-from jupyter_privacy.core.training.validation import VALIDATION_MODES, check_validation_epsilon
+from jupyter_privacy.core.training.validation import (
+    VALIDATION_MODES,
+    check_validation_epsilon,
+    model_epsilon_share,
+)
 from jupyter_privacy.core.validation import check_epsilon, check_positive_int
 
 
@@ -91,14 +95,8 @@ def plan_training(
     delta = default_delta(dataset_size) if delta is None else delta
     if target_epsilon is not None:
         target_epsilon = check_epsilon(target_epsilon, "target_epsilon")
-        if validation_epsilon >= target_epsilon:
-            raise InvalidParameterError(
-                f"validation_epsilon {validation_epsilon:g} leaves nothing of target_epsilon "
-                f"{target_epsilon:g} for training; lower validation_epsilon or raise the target",
-                parameter="validation_epsilon",
-            )
         noise_multiplier = noise_for_target_epsilon(
-            target_epsilon - validation_epsilon, dataset_size=dataset_size,
+            model_epsilon_share(target_epsilon, validation_epsilon), dataset_size=dataset_size,
             batch_size=batch_size, delta=delta, epochs=epochs, sampling=sampling,
             accountant=accountant,
         ).noise_multiplier  # fmt: skip

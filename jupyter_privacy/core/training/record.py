@@ -1,7 +1,8 @@
 """The DP-SGD release as the ledger records it, and the privacy statement that goes with it.
 
-The release is the trained model; its recorded value is the validation metrics only (training loss
-is computed on the private data without noise, so it is not part of the release). Its details say
+The release is the trained model; its recorded value is the validation metrics only (the training
+loss and accuracy would be exact figures on the private data: they are never recorded, and
+`training_metrics` in the details says whether they were shown to the analyst). Its details say
 what actually ran: the sampling and its q, the steps run (checked against the steps the accountant
 composed: a mismatch is never recorded), the normalisation, the clipping path, which layers carry
 fixed state assumed public, and how validation metrics were released.
@@ -17,7 +18,11 @@ from jupyter_privacy.core.errors import BudgetExceededError, PrivacyError
 from jupyter_privacy.core.ledger import Ledger, Release
 from jupyter_privacy.core.training.models import PreparedModel
 from jupyter_privacy.core.training.plan import TrainingPlan
-from jupyter_privacy.core.training.progress import EpochRecord
+from jupyter_privacy.core.training.progress import (
+    PRIVATE_METRICS_NOT_SHOWN,
+    PRIVATE_METRICS_SHOWN,
+    EpochRecord,
+)
 from jupyter_privacy.core.training.sampling import BatchPlanner
 
 NORMALISATION = (
@@ -30,7 +35,7 @@ def record_training(
     ledger: Ledger, budget: str, plan: TrainingPlan, prepared: PreparedModel,
     records: list[EpochRecord], *, fingerprint: str, description: str, replay_key: str,
     digests: dict[str, str], steps_run: int, planner: BatchPlanner,
-    validation: dict[str, Any] | None,
+    validation: dict[str, Any] | None, private_metrics: bool = False,
 ) -> Release:  # fmt: skip
     """Record the model's release; refuses (records nothing) if the steps run differ from the
     steps the accountant composed."""
@@ -71,6 +76,7 @@ def record_training(
         "epsilon_by_accountant": alternatives,
         "per_epoch_epsilon": [r.epsilon for r in records],
         "validation": validation or {"mode": "none"},
+        "training_metrics": training_metrics(private_metrics),
         **digests,
     }  # fmt: skip
     try:
@@ -86,6 +92,12 @@ def record_training(
             f"discarded: {error.message}",
             **error.fields,
         ) from None
+
+
+def training_metrics(shown: bool) -> dict[str, Any]:
+    """The release's account of the exact training loss and accuracy: never released; shown to the
+    analyst only with show_private_metrics=True."""
+    return {"shown": shown, "note": PRIVATE_METRICS_SHOWN if shown else PRIVATE_METRICS_NOT_SHOWN}
 
 
 def training_statement(plan: TrainingPlan, details: dict[str, Any]) -> str:
@@ -118,6 +130,11 @@ def training_statement(plan: TrainingPlan, details: dict[str, Any]) -> str:
                 80,
             )
         )
+    if (details.get("training_metrics") or {}).get("shown"):
+        paragraphs.append(textwrap.fill(
+            "The training loss and accuracy were shown to the analyst (show_private_metrics=True): "
+            "they are exact figures on the private training data, NOT covered by this guarantee, "
+            "and must not be published. They were not stored with the model.", 80))  # fmt: skip
     fixed = details.get("fixed_state_layers")
     if fixed:
         paragraphs.append(textwrap.fill(

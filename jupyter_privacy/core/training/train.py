@@ -5,7 +5,9 @@ Order of events, so a failure anywhere spends nothing it has not shown and relea
 2. refuse if the planned (ε, δ), DP validation included, does not fit the budget's allowance;
 3. copy the model and refuse layers that mix examples or learn state from the data (layers.py);
 4. train the copy for exactly the planned number of steps, sampled as planned (sampling.py,
-   engine.py); after each epoch release the DP validation accuracy through the ledger, then show it;
+   engine.py); after each epoch release the DP validation accuracy through the ledger, then show it
+   (the exact training loss and accuracy are shown only with show_private_metrics=True, labelled
+   as not private, and never stored);
 5. record the model's release (ε, δ, accountant, sampling, q, steps run) with ledger.spend;
 6. only then move the stored weights and history into place (their SHA-256 is in the release's
    details, so inside the ledger's hash chain) and hand back the trained model.
@@ -55,6 +57,8 @@ from jupyter_privacy.core.training.validation import (
     public_metrics,
     release_dp_accuracy,
     validation_mode,
+    validation_set,
+    validation_summary,
 )
 
 __all__ = ["TrainingPlan", "TrainingResult", "check_fits_budget", "plan_training", "train_dp_sgd"]
@@ -72,6 +76,7 @@ class TrainingResult:
     release: Release
     records: list[EpochRecord] = field(default_factory=list)
     validation_releases: list[Release] = field(default_factory=list)
+    private_metrics_shown: bool = False  # show_private_metrics=True: records hold exact figures
 
     @property
     def total_epsilon(self) -> float:
@@ -87,17 +92,16 @@ class TrainingResult:
         return f"<TrainingResult: {self.summary()}>"
 
     def summary(self) -> str:
-        last = self.records[-1] if self.records else None
-        accuracy = ""
-        if last and last.val_accuracy is not None:
-            how = "DP-released" if self.plan.validation == "dp" else "on data declared public"
-            accuracy = f", validation accuracy {last.val_accuracy:.3f} ({how})"
-        validation = (f"; DP validation ε {self.plan.validation_epsilon:.3g} in "
-                      f"{self.plan.epochs} releases" if self.plan.validation == "dp" else "")  # fmt: skip
+        last = self.records[-1].val_accuracy if self.records else None
+        accuracy, validation = validation_summary(
+            last, self.plan.validation, self.plan.validation_epsilon, self.plan.epochs
+        )
+        private = ("; training loss and accuracy shown to you (exact, not private: do not "
+                   "publish)" if self.private_metrics_shown else "")  # fmt: skip
         return (
             f"DP-SGD ({self.path}, {self.plan.sampling} sampling, {self.plan.steps} steps) for "
             f"{self.plan.epochs} epochs{accuracy}; {self.epsilon.describe()}{validation}; recorded "
-            f"as release {self.release.id} in budget '{self.release.budget}'"
+            f"as release {self.release.id} in budget '{self.release.budget}'{private}"
         )
 
 
@@ -128,6 +132,7 @@ def train_dp_sgd(
     progress: TrainingProgress | None = None,
     on_epoch: EpochListener | None = None,
     progress_bar: bool = True,
+    show_private_metrics: bool = False,
     description: str = "",
     fresh: bool = False,
     model_store: str | None = None,
@@ -139,14 +144,19 @@ def train_dp_sgd(
     bound. Either way training runs exactly the steps the accountant composes. Validation accuracy
     is released with differential privacy (`validation_epsilon` over the run, charged to the same
     budget and included in `target_epsilon`) unless `validation_public=True` declares the validation
-    data public. Layers that mix examples or learn state from the data (BatchNormalization) are
-    refused before anything runs. δ defaults to the largest power of ten ≤ 1/(10·n). Re-running
+    data public. The exact training loss and accuracy (on the private data, not DP) are neither
+    shown nor stored; `show_private_metrics=True` shows them to you for debugging, labelled as not
+    private (the release says so), and still never stores them. Layers that mix examples or learn
+    state from the data (BatchNormalization) are refused before anything runs. δ defaults to the largest power of ten ≤ 1/(10·n). Re-running
     the same training returns the stored model, release and per-epoch records and spends nothing
     (see replay.py); ``fresh=True`` trains and spends again.
     """
     call = dict(locals())
     plan = _plan(call, _dataset_size(x, y))
-    validation = _validation_set(validation_data, plan, loss)
+    validation = validation_set(
+        validation_data, mode=plan.validation, epsilon_total=plan.validation_epsilon,
+        releases=plan.epochs, loss=loss,
+    )  # fmt: skip
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
@@ -183,7 +193,7 @@ def train_dp_sgd(
             validation_releases = _run_epochs(
                 tf, engine, planner, plan, validation, tracker, progress_bar,
                 ledger=opened, budget=budget, key=key, description=description, loss=loss,
-                from_logits=from_logits,
+                from_logits=from_logits, private_metrics=bool(show_private_metrics),
             )  # fmt: skip
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
@@ -200,7 +210,7 @@ def train_dp_sgd(
                 description=description, replay_key=key, digests=digests,
                 steps_run=engine.optimizer_steps, planner=planner,
                 validation=validation.describe([r.id for r in validation_releases])
-                if validation else None,
+                if validation else None, private_metrics=bool(show_private_metrics),
             )  # fmt: skip
         except BaseException:
             for path in staged:
@@ -214,7 +224,7 @@ def train_dp_sgd(
     return TrainingResult(
         model=prepared.model, path=prepared.path, path_reason=prepared.reason, plan=plan,
         epsilon=plan.planned, release=release, records=list(records),
-        validation_releases=validation_releases,
+        validation_releases=validation_releases, private_metrics_shown=bool(show_private_metrics),
     )  # fmt: skip
 
 
@@ -253,31 +263,15 @@ def _plan(args: dict[str, Any], dataset_size: int) -> TrainingPlan:
                          **{name: args[name] for name in names})  # fmt: skip
 
 
-def _validation_set(
-    data: tuple[Any, Any] | None, plan: TrainingPlan, loss: str
-) -> ValidationSet | None:
-    if data is None:
-        return None
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise InvalidParameterError("validation_data must be a pair (x_validation, y_validation)")
-    if plan.validation == "dp" and loss == "mean_squared_error":
-        raise InvalidParameterError(
-            "DP validation releases accuracy, which a mean_squared_error model does not have; "
-            "pass validation_public=True for validation data that are public, or no "
-            "validation_data", parameter="validation_data",
-        )  # fmt: skip
-    if _dataset_size(*data) == 0:
-        raise InvalidParameterError("validation_data is empty; give validation rows or None")
-    return ValidationSet(data[0], data[1], plan.validation, plan.validation_epsilon, plan.epochs)
-
-
 def _run_epochs(
     tf: Any, engine: Any, planner: BatchPlanner, plan: TrainingPlan,
     validation: ValidationSet | None, tracker: TrainingProgress, progress_bar: bool, *,
     ledger: Ledger, budget: str, key: str, description: str, loss: str, from_logits: bool,
+    private_metrics: bool,
 ) -> list[Release]:  # fmt: skip
-    """Every epoch: the planned steps, then the validation metrics (DP ones spent before shown)."""
-    callback = _callback(plan, tracker, progress_bar)
+    """Every epoch: the planned steps, then the validation metrics (DP ones spent before shown).
+    The epoch's exact training loss and accuracy reach the callback only if `private_metrics`."""
+    callback = _callback(plan, tracker, progress_bar, private_metrics)
     callback.set_params({"epochs": plan.epochs, "verbose": 0})
     callback.on_train_begin()
     correct = correct_predictions(tf, loss, from_logits=from_logits)
@@ -286,10 +280,12 @@ def _run_epochs(
     for epoch in range(1, plan.epochs + 1):
         callback.on_epoch_begin(epoch - 1)
         metrics = engine.run_epoch(planner.epoch(epoch))
-        logs: dict[str, Any] = {"loss": metrics.loss, "accuracy": metrics.accuracy}
+        logs: dict[str, Any] = (
+            {"loss": metrics.loss, "accuracy": metrics.accuracy} if private_metrics else {}
+        )
         if validation is not None and validation.mode == "dp":
             logs["val_accuracy"], release = release_dp_accuracy(
-                ledger, budget, validation, model=engine.model, correct=correct, epoch=epoch,
+                ledger, budget, validation, model=engine.model, correct=correct, step=epoch,
                 training_key=key, description=description,
             )  # fmt: skip
             released.append(release)
@@ -359,11 +355,14 @@ def _replay_key(
                                fingerprint=fingerprint)  # fmt: skip
 
 
-def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool) -> Any:
+def _callback(
+    plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool, private_metrics: bool
+) -> Any:
     from jupyter_privacy.core.training.keras_callback import DpSgdCallback
 
     def epsilon_after(epoch: int) -> tuple[float, float, str, str]:
         result = dp_sgd_epsilon(plan.setting.with_changes(epochs=float(epoch)), plan.accountant)
         return result.epsilon, result.delta, result.accountant, result.sampling
 
-    return DpSgdCallback(epsilon_after, progress=tracker, progress_bar=progress_bar)
+    return DpSgdCallback(epsilon_after, progress=tracker, progress_bar=progress_bar,
+                         private_metrics=private_metrics)  # fmt: skip
