@@ -156,3 +156,32 @@ def test_marking_needs_an_owner_and_a_reason(lane: Ledger, as_user: Callable[[st
     with pytest.raises(AccessDeniedError, match="may not mark high-risk"):
         highrisk.mark_high_risk(lane, budget="faces", reason="off", high_risk=False)
     assert highrisk.is_high_risk(lane, "faces")
+
+
+def test_approvals_cannot_be_forged_through_record_event(
+    lane: Ledger, as_user: Callable[[str], None]
+) -> None:
+    """A spender writing an approval event itself (under someone else's name) gets no approval."""
+    as_user("bob")
+    forged = {"spender": "user:bob", "epsilon": 1.0, "delta": 0.0, "approver": ["user:carol"],
+              "reason": "forged"}  # fmt: skip
+    for event in (highrisk.APPROVED, access.GRANTED, highrisk.HIGH_RISK):
+        with pytest.raises(AccessDeniedError, match="written only by"):
+            lane.record_event(event, budget="faces", details=forged, actor="carol")
+    submitted = lane.record_event("request.submitted", budget="faces",
+                                  details={"planned_epsilon": 1.0})  # fmt: skip
+    with pytest.raises(AccessDeniedError, match="may not approve requests on the high-risk"):
+        lane.record_event("request.approved", budget="faces", actor="carol",
+                          details={"request": submitted.id, "planned_epsilon": 1.0})  # fmt: skip
+    as_user("alice")  # an owner may not approve her own request either, whatever actor she names
+    own = lane.record_event("request.submitted", budget="faces", details={"planned_epsilon": 1.0})
+    with pytest.raises(AccessDeniedError, match="a second person must approve"):
+        lane.record_event("request.approved", budget="faces", actor="carol",
+                          details={"request": own.id, "planned_epsilon": 1.0})  # fmt: skip
+    as_user("bob")
+    for origin in (None, f"request:{submitted.id}/run:1"):
+        with pytest.raises(AccessDeniedError, match="needs a second person's approval"):
+            lane.spend("faces", 0.1, value=1, origin=origin)
+    assert lane.budget("faces").epsilon_spent == 0
+    refused = [e.details["action"] for e in lane.event_log(access.REFUSED)]
+    assert "record access.approved" in refused and "approve requests on the high-risk" in refused

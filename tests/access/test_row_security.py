@@ -144,6 +144,12 @@ def test_the_high_risk_lane_on_postgres(team: Team) -> None:
     with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):  # nor with raw SQL
         _raw(team.urls["bob"], EVENT, id=9100, budget=1, event="access.approved",
              details=json.dumps({"spender": f"role:{team.roles['bob']}", "epsilon": 9}))  # fmt: skip
+    with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):  # nor a request's
+        _raw(team.urls["bob"], EVENT, id=9101, budget=1, event="request.approved",
+             details=json.dumps({"request": 1, "planned_epsilon": 9}))  # fmt: skip
+    team.bob.create_budget("census", 1.0)  # not high-risk: #17b's approvals stay open there
+    assert _raw(team.urls["bob"], EVENT, id=9102, budget=2, event="request.approved",
+                details=json.dumps({"request": 1, "planned_epsilon": 0.1})) == 1  # fmt: skip
     approval = highrisk.approve(team.alice, "faces", spender=f"role:{team.roles['bob']}",
                                 epsilon=0.5, reason="batch 7")  # fmt: skip
     release = team.bob.spend("faces", 0.2, value=1, description="match rate")
@@ -154,7 +160,10 @@ def test_the_high_risk_lane_on_postgres(team: Team) -> None:
     )
     summary = highrisk.access_summary(team.admin)
     assert summary["backend"] == "postgresql" and "row-level security" in summary["enforced_by"]
-    assert [b["high_risk"] for b in summary["budgets"]] == [True]
+    assert {b["budget"]: b["high_risk"] for b in summary["budgets"]} == {
+        "faces": True,
+        "census": False,
+    }
     assert summary["high_risk_audit"][0]["approved"]
 
 

@@ -52,6 +52,24 @@ PERMISSIONS = (OWNER, SPENDER)
 HIGH_RISK, LANE = "high_risk", "lane:"
 PRINCIPAL_KINDS = {"user": "OS user", "jupyter": "Jupyter identity", "role": "PostgreSQL role"}
 GRANTED, REVOKED, REFUSED = "access.granted", "access.revoked", "access.refused"
+#: Set while the kit's own access functions (which check the owner first) write an access event.
+_KIT_WRITES: contextvars.ContextVar[bool] = contextvars.ContextVar("jp_kit_access", default=False)
+
+
+@contextlib.contextmanager
+def kit_writes() -> Iterator[None]:
+    """Access events recorded in the block come from the kit's checked functions."""
+    token = _KIT_WRITES.set(True)
+    try:
+        yield
+    finally:
+        _KIT_WRITES.reset(token)
+
+
+def kit_is_writing() -> bool:
+    return _KIT_WRITES.get()
+
+
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,126}$")
 _JUPYTER: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_jupyter", default=None)
 M = TypeVar("M", bound=Callable[..., Any])
@@ -346,8 +364,9 @@ def change_row(
             _delete(conn, row.id, principal, permission)
         changed = budget_access(conn, row.id, row.name)
     try:
-        ledger.record_event(event, budget=row.name, details={**details, "by": principals},
-                            description=description)  # fmt: skip
+        with kit_writes():
+            ledger.record_event(event, budget=row.name, details={**details, "by": principals},
+                                description=description)  # fmt: skip
     except PrivacyError:
         with contextlib.suppress(PrivacyError, sa.exc.SQLAlchemyError), ledger._write() as conn:
             if add:

@@ -49,6 +49,9 @@ if TYPE_CHECKING:
 
 HIGH_RISK, APPROVED, WITHDRAWN = "access.high_risk", "access.approved", "access.approval_withdrawn"
 REQUEST_APPROVED, REQUEST_DENIED = "request.approved", "request.denied"
+#: Events that grant or approve: written only through the kit's owner-checked functions (and, on
+#: PostgreSQL, accepted by row security only from an owner).
+OWNER_EVENTS = (access.GRANTED, access.REVOKED, APPROVED, WITHDRAWN, HIGH_RISK)
 AUDIT_KEY = "high_risk_audit"
 _APPROVAL: contextvars.ContextVar[int | None] = contextvars.ContextVar("jp_approval", default=None)
 _PACKAGE = str(Path(__file__).resolve().parents[2])
@@ -148,6 +151,34 @@ def check_spend(
         "why": {"approval_reason": reason, "description": description},
         "code_sha256": code_sha256, "code_source": code_source,
     }  # fmt: skip
+
+
+def check_event(conn: Connection, row: Any | None, event: str, details: dict[str, Any]) -> None:
+    """Hook of Ledger.record_event, inside its transaction: an approval must not be forgeable
+    through the kit's own API. Access events come only from the owner-checked functions above;
+    a `request.approved` on a high-risk budget is the lane's approval, so only an owner of the
+    budget who did not submit the request may record it."""
+    budget = None if row is None else row.name
+    if event in OWNER_EVENTS and not access.kit_is_writing():
+        raise AccessDeniedError(
+            f"'{event}' events are written only by jupyter privacy access / budget approve (which "
+            "check that the caller owns the budget), not by record_event",
+            budget=budget, action=f"record {event}", principals=access.caller_principals(conn),
+        )  # fmt: skip
+    if event != REQUEST_APPROVED or row is None:
+        return
+    if not access.budget_access(conn, row.id, row.name).high_risk:
+        return
+    principals = access.require(conn, row, access.OWNER, "approve requests on the high-risk")
+    submitted = conn.execute(
+        sa.select(_entries.c.actor).where(_entries.c.id == details.get("request"))
+    ).scalar()
+    if submitted is not None and submitted in {current_actor(), *map(access.person, principals)}:
+        raise AccessDeniedError(
+            f"{principals[0]} submitted request {details.get('request')}: a second person must "
+            f"approve it on the high-risk budget '{row.name}'",
+            budget=budget, action="approve", principals=principals,
+        )  # fmt: skip
 
 
 def _approval(conn: Connection, row: Any, principals: list[str], epsilon: float, delta: float,
@@ -318,15 +349,17 @@ def approve(ledger: Ledger, budget: str, *, spender: str, epsilon: float, delta:
         )  # fmt: skip
     details = {"spender": spender, "epsilon": epsilon, "delta": delta, "reason": str(reason).strip(),
                "expires": str(expires) if expires else None, "approver": approver}  # fmt: skip
-    return ledger.record_event(APPROVED, budget=budget, details=details,
-                               description=f"{spender} may spend ε {epsilon:g}: {details['reason']}")  # fmt: skip
+    with access.kit_writes():
+        return ledger.record_event(APPROVED, budget=budget, details=details,
+                                   description=f"{spender} may spend ε {epsilon:g}: {details['reason']}")  # fmt: skip
 
 
 def withdraw(ledger: Ledger, budget: str, approval: int, *, reason: str) -> Event:
     """Withdraw an approval before it is used up; owners only."""
     _require_owner(ledger, budget, "withdraw approvals of")
-    return ledger.record_event(WITHDRAWN, budget=budget, details={"approval": int(approval),
-                               "reason": str(reason)}, description=f"approval {approval} withdrawn")  # fmt: skip
+    with access.kit_writes():
+        return ledger.record_event(WITHDRAWN, budget=budget, details={"approval": int(approval),
+                                   "reason": str(reason)}, description=f"approval {approval} withdrawn")  # fmt: skip
 
 
 def _require_owner(ledger: Ledger, budget: str, action: str) -> list[str]:

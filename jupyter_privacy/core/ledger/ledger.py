@@ -325,6 +325,7 @@ class Ledger:
             return [entry_dict(r) for r in rows]
 
     # -- audit events (see events.py) -----------------------------------------------------------
+    @access.logs_refusals
     def record_event(
         self, event: str, *, budget: str | None = None, description: str = "",
         details: dict[str, Any] | None = None, actor: str | None = None, origin: str | None = None,
@@ -334,7 +335,9 @@ class Ledger:
         details_json = chain.dumps(check_event_details(details))
         with translated_errors(self.url), self._write() as conn:
             head = self._lock_head(conn)
-            budget_id = self._require_budget(conn, budget).id if budget is not None else LEDGER_WIDE
+            row = self._require_budget(conn, budget) if budget is not None else None
+            highrisk.check_event(conn, row, event, json.loads(details_json))
+            budget_id = row.id if row is not None else LEDGER_WIDE
             entry_id = self._append(
                 conn, head, budget_id=budget_id, kind=EVENT_KIND, epsilon=0.0, delta=0.0,
                 mechanism=event, description=description, actor=actor or current_actor(),

@@ -24,10 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.ledger.access import GRANTED, REVOKED, ensure_access_table
-from jupyter_privacy.core.ledger.highrisk import APPROVED, HIGH_RISK, WITHDRAWN
+from jupyter_privacy.core.ledger.access import ensure_access_table
+from jupyter_privacy.core.ledger.highrisk import OWNER_EVENTS, REQUEST_APPROVED
 
-OWNER_EVENTS = (GRANTED, REVOKED, APPROVED, WITHDRAWN, HIGH_RISK)
 _ROLE = "^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 
 
@@ -81,6 +80,9 @@ CREATE POLICY jp_write ON {s}.jp_entries FOR INSERT WITH CHECK (
     WHEN 'raise' THEN {s}.jp_may(budget_id, 'owner')
     WHEN 'event' THEN epsilon = 0 AND delta = 0
       AND (mechanism NOT IN ({owner_events}) OR {s}.jp_may(budget_id, 'owner'))
+      AND (mechanism <> '{REQUEST_APPROVED}' OR {s}.jp_may(budget_id, 'owner')
+           OR NOT EXISTS (SELECT 1 FROM {s}.jp_access a
+                          WHERE a.budget_id = jp_entries.budget_id AND a.permission = 'high_risk'))
     WHEN 'create' THEN NOT EXISTS (
       SELECT 1 FROM {s}.jp_entries e WHERE e.budget_id = jp_entries.budget_id)
     ELSE false
