@@ -76,7 +76,7 @@ def register_budget_verbs(verbs: Any) -> None:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from jupyter_privacy.core.ledger.highrisk import access_summary
+    from jupyter_privacy.core.ledger.lane_report import access_summary
 
     with open_ledger(args.ledger) as ledger:
         if args.budget:
@@ -148,7 +148,7 @@ def _print_event(args: argparse.Namespace, event: Any, line: str) -> int:
 
 
 def _audit(args: argparse.Namespace) -> int:
-    from jupyter_privacy.core.ledger.highrisk import high_risk_audit
+    from jupyter_privacy.core.ledger.lane_report import high_risk_audit
 
     with open_ledger(args.ledger) as ledger:
         records = high_risk_audit(ledger, args.budget)

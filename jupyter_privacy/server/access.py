@@ -11,7 +11,7 @@ from jupyter_privacy.server.base import PrivacyAPIHandler
 class AccessHandler(PrivacyAPIHandler):
     @web.authenticated
     async def get(self) -> None:
-        from jupyter_privacy.core.ledger.highrisk import access_summary
+        from jupyter_privacy.core.ledger.lane_report import access_summary
 
         state = self.privacy
         if not state.ledger_exists():

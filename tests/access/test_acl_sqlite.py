@@ -128,7 +128,7 @@ def test_cli(ledger_url: str, as_user: Callable[[str], None],
 
 def test_a_migrated_ledger_keeps_its_owners(ledger: Ledger, tmp_path,  # type: ignore[no-untyped-def]
                                             as_user: Callable[[str], None]) -> None:  # fmt: skip
-    from jupyter_privacy.core.ledger import highrisk, open_ledger
+    from jupyter_privacy.core.ledger import highrisk, lane_report, open_ledger
 
     ledger.create_budget("census", 1.0)
     access.grant(ledger, "census", "user:bob")
@@ -136,7 +136,7 @@ def test_a_migrated_ledger_keeps_its_owners(ledger: Ledger, tmp_path,  # type: i
     with open_ledger(f"sqlite:///{tmp_path / 'copy.db'}") as copy:
         ledger.copy_to(copy)
         assert access.access_of(copy, "census") == access.access_of(ledger, "census")
-        assert highrisk.is_high_risk(copy, "census") and copy.verify().ok
+        assert lane_report.is_high_risk(copy, "census") and copy.verify().ok
         as_user("mallory")
         with pytest.raises(AccessDeniedError):
             copy.spend("census", 0.1, value=1)

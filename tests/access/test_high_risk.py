@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_privacy.core.errors import AccessDeniedError, InvalidParameterError
-from jupyter_privacy.core.ledger import Ledger, access, highrisk
+from jupyter_privacy.core.ledger import Ledger, access, highrisk, lane_report
 from jupyter_privacy.core.ledger.provenance import origin_scope
 
 SENTINEL = "Zq9-SENTINEL-5582"
@@ -71,7 +71,7 @@ def test_an_approved_spend_carries_the_audit_record(lane: Ledger,
         audit["code_sha256"] == this_file and audit["code_source"] == f"file {Path(__file__).name}"
     )
     assert SENTINEL not in json.dumps(audit)
-    [listed] = highrisk.high_risk_audit(lane)
+    [listed] = lane_report.high_risk_audit(lane)
     assert listed["approved"] and listed["release_id"] == release.id
     assert lane.verify().ok
 
@@ -132,7 +132,7 @@ def test_a_high_risk_dataset_spends_only_from_its_lane(lane: Ledger) -> None:
     with pytest.raises(AccessDeniedError, match="dataset 'face-crops' is high-risk"):
         lane.spend("general", 0.1, value=1, details={"dataset": "face-crops"})
     lane.spend("general", 0.1, value=1, details={"dataset": "census"})
-    summary = highrisk.access_summary(lane)
+    summary = lane_report.access_summary(lane)
     rows = {b["budget"]: b for b in summary["budgets"]}
     assert rows["faces"]["high_risk"] and rows["faces"]["datasets"] == ["face-crops"]
     assert not rows["general"]["high_risk"]
@@ -145,7 +145,7 @@ def test_a_release_made_around_the_kit_shows_as_unapproved(lane: Ledger,
     """A modified client skips the check: the release has no audit record, and the audit says so."""
     monkeypatch.setattr(highrisk, "check_spend", lambda *a, **k: None)
     lane.spend("faces", 0.1, value=1)
-    [listed] = highrisk.high_risk_audit(lane)
+    [listed] = lane_report.high_risk_audit(lane)
     assert listed["approved"] is False and listed["audit"] is None
 
 
@@ -155,7 +155,7 @@ def test_marking_needs_an_owner_and_a_reason(lane: Ledger, as_user: Callable[[st
     as_user("bob")
     with pytest.raises(AccessDeniedError, match="may not mark high-risk"):
         highrisk.mark_high_risk(lane, budget="faces", reason="off", high_risk=False)
-    assert highrisk.is_high_risk(lane, "faces")
+    assert lane_report.is_high_risk(lane, "faces")
 
 
 def test_approvals_cannot_be_forged_through_record_event(

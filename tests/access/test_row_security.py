@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from jupyter_privacy.core.errors import AccessDeniedError, DatabaseAccessDeniedError
-from jupyter_privacy.core.ledger import Ledger, access, highrisk, open_ledger
+from jupyter_privacy.core.ledger import Ledger, access, highrisk, lane_report, open_ledger
 from jupyter_privacy.core.ledger.row_security import install_row_security
 from jupyter_privacy.testing.postgres import PostgresCluster
 
@@ -158,7 +158,7 @@ def test_the_high_risk_lane_on_postgres(team: Team) -> None:
         audit["approval"] == approval.id
         and audit["who"]["principals"][0] == f"role:{team.roles['bob']}"
     )
-    summary = highrisk.access_summary(team.admin)
+    summary = lane_report.access_summary(team.admin)
     assert summary["backend"] == "postgresql" and "row-level security" in summary["enforced_by"]
     assert {b["budget"]: b["high_risk"] for b in summary["budgets"]} == {
         "faces": True,

@@ -60,7 +60,7 @@ _LIBRARIES = tuple(
 )
 
 #: The columns read here, as a lightweight table: the same on every ledger schema version.
-_entries = sa.table(
+entries_table = sa.table(
     "jp_entries", *(sa.column(c) for c in ("id", "budget_id", "kind", "epsilon", "delta",
                                            "mechanism", "actor", "details_json", "created_at")),
 )  # fmt: skip
@@ -88,33 +88,33 @@ class Lane:
 
 #: Prepared once (bound parameters hit SQLAlchemy's compiled cache on every lane spend).
 _EVENTS = (
-    sa.select(_entries)
-    .where(_entries.c.kind == EVENT_KIND,
-           _entries.c.mechanism.in_(sa.bindparam("types", expanding=True)),
-           _entries.c.budget_id == sa.bindparam("budget_id"))
-    .order_by(_entries.c.id)
+    sa.select(entries_table)
+    .where(entries_table.c.kind == EVENT_KIND,
+           entries_table.c.mechanism.in_(sa.bindparam("types", expanding=True)),
+           entries_table.c.budget_id == sa.bindparam("budget_id"))
+    .order_by(entries_table.c.id)
 )  # fmt: skip
-_USED = sa.select(sa.func.sum(_entries.c.epsilon), sa.func.sum(_entries.c.delta)).where(
-    _entries.c.budget_id == sa.bindparam("budget_id"), _entries.c.kind == "release",
-    _entries.c.id > sa.bindparam("approval_id"),
-    _entries.c.details_json.like(sa.bindparam("pattern"), escape="/"),
+_USED = sa.select(sa.func.sum(entries_table.c.epsilon), sa.func.sum(entries_table.c.delta)).where(
+    entries_table.c.budget_id == sa.bindparam("budget_id"), entries_table.c.kind == "release",
+    entries_table.c.id > sa.bindparam("approval_id"),
+    entries_table.c.details_json.like(sa.bindparam("pattern"), escape="/"),
 )  # fmt: skip
 
 
-def _events(conn: Connection, budget_id: int, *types: str) -> list[Any]:
+def events_of(conn: Connection, budget_id: int, *types: str) -> list[Any]:
     return list(conn.execute(_EVENTS, {"types": list(types), "budget_id": budget_id}))
 
 
-def _details(row: Any) -> dict[str, Any]:
+def details_of(row: Any) -> dict[str, Any]:
     value = json.loads(row.details_json or "{}")
     return value if isinstance(value, dict) else {}
 
 
 def lane_of(conn: Connection, budget_id: int, name: str = "") -> Lane:
-    return _lane(access.budget_access(conn, budget_id, name))
+    return lane_from(access.budget_access(conn, budget_id, name))
 
 
-def _lane(rows: access.BudgetAccess) -> Lane:
+def lane_from(rows: access.BudgetAccess) -> Lane:
     datasets = tuple(sorted(m.removeprefix("dataset:") for m in rows.marks if m != "budget"))
     return Lane(rows.high_risk, datasets)
 
@@ -137,7 +137,7 @@ def check_spend(
                 f"'{budget_row.name}'", budget=budget_row.name, action="spend from",
                 principals=principals,
             )  # fmt: skip
-    lane = _lane(rows)
+    lane = lane_from(rows)
     if not lane.high_risk:
         return None
     where = origin or current_origin()
@@ -171,7 +171,7 @@ def check_event(conn: Connection, row: Any | None, event: str, details: dict[str
         return
     principals = access.require(conn, row, access.OWNER, "approve requests on the high-risk")
     submitted = conn.execute(
-        sa.select(_entries.c.actor).where(_entries.c.id == details.get("request"))
+        sa.select(entries_table.c.actor).where(entries_table.c.id == details.get("request"))
     ).scalar()
     if submitted is not None and submitted in {current_actor(), *map(access.person, principals)}:
         raise AccessDeniedError(
@@ -186,8 +186,8 @@ def _approval(conn: Connection, row: Any, principals: list[str], epsilon: float,
     chosen = _APPROVAL.get()
     request = _request_of(origin)
     problems: list[str] = []
-    found = _events(conn, row.id, APPROVED, REQUEST_APPROVED, WITHDRAWN, REQUEST_DENIED)
-    closed = {(e.mechanism, _details(e).get("approval" if e.mechanism == WITHDRAWN else "request"))
+    found = events_of(conn, row.id, APPROVED, REQUEST_APPROVED, WITHDRAWN, REQUEST_DENIED)
+    closed = {(e.mechanism, details_of(e).get("approval" if e.mechanism == WITHDRAWN else "request"))
               for e in found if e.mechanism in (WITHDRAWN, REQUEST_DENIED)}  # fmt: skip
     candidates = [e for e in found if e.mechanism in (APPROVED, REQUEST_APPROVED)]
     if chosen is not None:
@@ -196,7 +196,7 @@ def _approval(conn: Connection, row: Any, principals: list[str], epsilon: float,
             problems.append(f"entry {chosen} is not an approval of '{row.name}'")
     elif request is not None:
         candidates = [c for c in candidates if c.mechanism == REQUEST_APPROVED
-                      and _details(c).get("request") == request]  # fmt: skip
+                      and details_of(c).get("request") == request]  # fmt: skip
     else:
         candidates = [c for c in candidates if c.mechanism == APPROVED]
     for candidate in reversed(candidates):  # newest first
@@ -222,7 +222,7 @@ def _request_of(origin: str) -> int | None:
 
 def _invalid(conn: Connection, row: Any, approval: Any, principals: list[str], epsilon: float,
              delta: float, closed: set[tuple[str, Any]]) -> str | None:  # fmt: skip
-    d = _details(approval)
+    d = details_of(approval)
     names = {access.person(p) for p in principals}
     if approval.mechanism == APPROVED:
         if (WITHDRAWN, approval.id) in closed:
@@ -240,7 +240,7 @@ def _invalid(conn: Connection, row: Any, approval: Any, principals: list[str], e
         if (REQUEST_DENIED, request) in closed:
             return f"request {request} was denied"
         submitted = conn.execute(
-            sa.select(_entries.c.actor).where(_entries.c.id == request)
+            sa.select(entries_table.c.actor).where(entries_table.c.id == request)
         ).scalar()
         if submitted is not None and submitted == approval.actor:
             return "approved by the person who submitted the request"
@@ -268,7 +268,7 @@ def _used(conn: Connection, budget_id: int, approval_id: int) -> tuple[float, fl
 
 
 def _approval_fields(conn: Connection, approval: Any) -> dict[str, Any]:
-    d = _details(approval)
+    d = details_of(approval)
     code = None
     if approval.mechanism == REQUEST_APPROVED and d.get("code_sha256"):
         code = (str(d["code_sha256"]), f"request:{d.get('request')}")
@@ -372,60 +372,3 @@ def _require_owner(ledger: Ledger, budget: str, action: str) -> list[str]:
             error = refused
     access.record_refusal(ledger, error)
     raise error
-
-
-# -- reading ---------------------------------------------------------------------------------------
-def is_high_risk(ledger: Ledger, budget: str) -> bool:
-    with translated_errors(ledger.url), ledger._engine.connect() as conn:
-        row = ledger._require_budget(conn, budget)
-        return lane_of(conn, row.id, row.name).high_risk
-
-
-def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str, Any]]:
-    """Releases of high-risk budgets with their audit records, newest first; a release without
-    one (inserted around the kit, or spent before the mark) shows `approved: False`."""
-    out = []
-    with translated_errors(ledger.url), ledger._engine.connect() as conn:
-        names: dict[int, str] = dict(
-            conn.execute(sa.text("SELECT id, name FROM jp_budgets")).fetchall()
-        )
-        lanes = {bid: lane_of(conn, bid, name) for bid, name in names.items()}
-        marked = {bid: lane for bid, lane in lanes.items() if lane.high_risk}
-        if budget is not None:
-            wanted = ledger._require_budget(conn, budget).id
-            marked = {bid: lane for bid, lane in marked.items() if bid == wanted}
-        for bid in marked:
-            marks = [r.id for r in _events(conn, bid, HIGH_RISK)]
-            rows = conn.execute(sa.select(_entries).where(
-                _entries.c.budget_id == bid, _entries.c.kind == "release",
-                _entries.c.id > min(marks)).order_by(_entries.c.id.desc())).fetchall()  # fmt: skip
-            for r in rows:
-                audit = _details(r).get(AUDIT_KEY)
-                out.append({"release_id": r.id, "budget": names[bid], "epsilon": r.epsilon,
-                            "delta": r.delta, "actor": r.actor, "at": r.created_at,
-                            "approved": bool(audit and audit.get("approval")),
-                            "audit": audit})  # fmt: skip
-    return sorted(out, key=lambda a: -int(a["release_id"]))
-
-
-def access_summary(ledger: Ledger, *, audit_limit: int = 50) -> dict[str, Any]:
-    """Every budget's owners, spenders and high-risk state, and the newest high-risk releases with
-    their audit records: what the dashboard shows apart (REST `GET /jupyter-privacy/api/access`)."""
-    postgres = ledger.url.startswith("postgresql")
-    with translated_errors(ledger.url), ledger._engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT id, name FROM jp_budgets ORDER BY id")).fetchall()
-        budgets = []
-        for budget_id, name in ((int(r.id), str(r.name)) for r in rows):
-            found = access.budget_access(conn, budget_id, name)
-            lane = _lane(found)
-            reasons = [_details(e).get("reason", "") for e in _events(conn, budget_id, HIGH_RISK)]
-            budgets.append({**found.to_dict(), "high_risk": lane.high_risk,
-                            "datasets": list(lane.datasets),
-                            "high_risk_reason": reasons[-1] if lane.high_risk and reasons else ""})  # fmt: skip
-    return {
-        "backend": "postgresql" if postgres else "sqlite",
-        "enforced_by": "PostgreSQL row-level security (roles)" if postgres
-        else "the kit, in the client: the ledger file's permissions are the boundary",
-        "budgets": budgets,
-        "high_risk_audit": high_risk_audit(ledger)[:audit_limit],
-    }  # fmt: skip

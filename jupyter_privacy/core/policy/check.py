@@ -274,7 +274,7 @@ def _lane_findings(ledger: Any, market: str, practice: str, lane: str) -> list[F
     except UnknownBudgetError:
         return [Finding(FAIL, market, f"practice {practice!r}", f"lane budget {lane!r} is not in "
                         "the ledger")]  # fmt: skip
-    from jupyter_privacy.core.ledger.highrisk import is_high_risk
+    from jupyter_privacy.core.ledger.lane_report import is_high_risk
 
     if not is_high_risk(ledger, lane):
         return [Finding(FAIL, market, f"practice {practice!r}", f"lane budget {lane!r} is not "
