@@ -10,6 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
 from jupyter_privacy.core.errors import (
+    AccessDeniedError,
     BudgetExceededError,
     DuplicateBudgetError,
     InvalidParameterError,
@@ -37,6 +38,7 @@ class RequestTooLargeError(InvalidParameterError):
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (RequestTooLargeError, 413),
     (InvalidParameterError, 400),
+    (AccessDeniedError, 403),  # not an owner or spender; high-risk spend without an approval
     (LookupError, 404),  # UnknownBudgetError, UnknownTemplateError
     (DuplicateBudgetError, 409),
     (BudgetExceededError, 409),

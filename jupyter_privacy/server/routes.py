@@ -8,6 +8,7 @@ from jupyter_server.utils import url_path_join
 
 from jupyter_privacy.server import handlers as h
 from jupyter_privacy.server import requests_handlers as rq
+from jupyter_privacy.server.access import AccessHandler
 from jupyter_privacy.server.base import PrivacyAPIHandler
 
 API_PREFIX = "jupyter-privacy/api"
@@ -27,6 +28,7 @@ ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     (f"requests/{REQUEST}", rq.RequestHandler),
     (f"requests/{REQUEST}/approve", rq.ApproveHandler),
     (f"requests/{REQUEST}/deny", rq.DenyHandler),
+    ("access", AccessHandler),
 ]
 
 
