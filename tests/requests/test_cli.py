@@ -11,28 +11,14 @@ import pytest
 
 from jupyter_privacy.cli import main
 from jupyter_privacy.core.config import LOCK_TIMEOUT_ENV
-from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.testing.requests import HONEST, OWNER, SCIENTIST, private_frame
 
 
-def as_user(monkeypatch: pytest.MonkeyPatch, user: str) -> None:
-    """The CLI's actor is the OS user, looked up once per process: forget it on each switch."""
-    monkeypatch.setenv("USER", user)
-    monkeypatch.setenv("LOGNAME", user)
-    current_actor.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def _forget_the_actor():
-    yield
-    current_actor.cache_clear()  # the real user again for the tests that follow
-
-
 @pytest.fixture
-def registered(ledger, ledger_url, tmp_path, monkeypatch, capsys) -> str:
+def registered(ledger, ledger_url, tmp_path, as_user, capsys) -> str:
     private_frame().to_csv(tmp_path / "people.csv", index=False)
+    as_user(OWNER)  # the budget's creator is its owner (#19): the owner runs requests
     ledger.create_budget("people", 3.0, 1e-5)
-    as_user(monkeypatch, OWNER)
     code = main(["datasets", "register", "people", "--private", str(tmp_path / "people.csv"),
                  "--budget", "people", "--bounds", "age=18:90", "--bounds", "wage=0:5000",
                  "--keys", "region=north,south,east,west", "--store", str(tmp_path / "store"),
@@ -51,14 +37,14 @@ def test_datasets_list_show_and_mock(registered: str, tmp_path: Path, capsys) ->
     assert (tmp_path / "m.parquet").is_file()
 
 
-def test_submit_with_a_plan_file_then_list_and_results(registered, tmp_path, monkeypatch,
+def test_submit_with_a_plan_file_then_list_and_results(registered, tmp_path, monkeypatch, as_user,
                                                        capsys) -> None:  # fmt: skip
     (tmp_path / "analysis.py").write_text(HONEST)
     (tmp_path / "plan.yaml").write_text(
         "- {kind: query, query: 'SELECT COUNT(*) FROM t', epsilon: 0.5}\n"
         "- {query: 'SELECT region, AVG(wage) FROM t GROUP BY region', epsilon: 1}\n"
     )
-    as_user(monkeypatch, SCIENTIST)
+    as_user(SCIENTIST)
     assert main(["requests", "submit", "--dataset", "people", "--code", str(tmp_path / "analysis.py"),
                  "--plan", str(tmp_path / "plan.yaml"), "--json", "--ledger", registered]) == 0  # fmt: skip
     submitted = json.loads(capsys.readouterr().out)
@@ -67,7 +53,7 @@ def test_submit_with_a_plan_file_then_list_and_results(registered, tmp_path, mon
     assert main(["requests", "results", str(submitted["id"]), "--ledger", registered]) == 0
     out = capsys.readouterr().out
     assert "pending" in out and "waiting for the data owner's approval" in out
-    as_user(monkeypatch, OWNER)
+    as_user(OWNER)
     assert main(["requests", "approve", str(submitted["id"]), "--reason", "ok",
                  "--ledger", registered]) == 0  # fmt: skip
     assert f"request {submitted['id']} approved by {OWNER}: ok" in capsys.readouterr().out
