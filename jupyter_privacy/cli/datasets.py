@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
                      help="the row count, if you declare it public (DP-SGD previews need it)")  # fmt: skip
     reg.add_argument("--description", default="")
     reg.add_argument("--high-risk", action="store_true",
-                     help="mark the dataset high-risk (shown to reviewers; for policy checks)")  # fmt: skip
+                     help="mark the dataset high-risk: its budget becomes a high-risk lane (owners only)")  # fmt: skip
     reg.add_argument("--store", metavar="DIR",
                      help="the owner's private store (default: requests/ beside the ledger)")  # fmt: skip
     add_common(reg)

@@ -27,8 +27,9 @@ def test_an_approved_request_is_the_lanes_approval(
     ledger: Ledger, private_csv, store, as_user: Callable[[str], None]
 ) -> None:
     as_user(OWNER)
-    register_people(ledger, private_csv, store)
-    highrisk.mark_high_risk(ledger, budget="people", reason="wages: a sensitive study")
+    register_people(ledger, private_csv, store, high_risk=True)  # marks the lane (#19)
+    [mark] = ledger.event_log(highrisk.HIGH_RISK, budget="people")
+    assert mark.details["dataset"] == "people" and mark.actor == OWNER
     as_user(SCIENTIST)
     record = submit_request(ledger, HONEST, dataset="people", plan=honest_plan(), actor=SCIENTIST)
     with pytest.raises(AccessDeniedError, match="may not spend from budget 'people'"):

@@ -234,6 +234,11 @@ def register_dataset(
         "mock": {"format": "parquet-base64", "rows": frame.height, "synthetic": synthetic,
                  "sha256": digest, "content": content},
     }  # fmt: skip
+    if high_risk:  # the lane (#19) enforces it: an owner's approval for every spend, audited
+        from jupyter_privacy.core.ledger import highrisk
+
+        highrisk.mark_high_risk(ledger, budget=budget, dataset=name,
+                                reason=f"dataset '{name}' registered as high-risk by its owner")  # fmt: skip
     event = ledger.record_event(REGISTERED, budget=budget, description=f"dataset registered: {name}",
                                 details=details, actor=actor)  # fmt: skip
     OwnerStore(owner_store_dir(store, ledger.url)).remember(name, private_path, event.id)
