@@ -1,4 +1,4 @@
-"""`jupyter privacy budget create|list|show|raise|spend`."""
+"""`jupyter privacy budget create|list|show|raise|spend` (approve|withdraw: cli/access.py)."""
 
 from __future__ import annotations
 
@@ -69,6 +69,10 @@ def register(sub: Any) -> None:
     spend.add_argument("--replay-key", default=None, help="idempotency key: repeats spend nothing")
     add_common(spend)
     spend.set_defaults(handler=_spend)
+
+    from jupyter_privacy.cli.access import register_budget_verbs
+
+    register_budget_verbs(verbs)  # approve, withdraw: the high-risk lane
 
 
 def _create(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
 from jupyter_privacy.core.errors import (
+    AccessDeniedError,
     BudgetExceededError,
     DuplicateBudgetError,
     InvalidParameterError,
@@ -20,6 +21,7 @@ from jupyter_privacy.core.errors import (
     MissingExtraError,
     PrivacyError,
 )
+from jupyter_privacy.core.requests.errors import RequestStateError
 from jupyter_privacy.server.state import PrivacyServer
 
 T = TypeVar("T")
@@ -36,9 +38,11 @@ class RequestTooLargeError(InvalidParameterError):
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (RequestTooLargeError, 413),
     (InvalidParameterError, 400),
+    (AccessDeniedError, 403),  # not an owner or spender; high-risk spend without an approval
     (LookupError, 404),  # UnknownBudgetError, UnknownTemplateError
     (DuplicateBudgetError, 409),
     (BudgetExceededError, 409),
+    (RequestStateError, 409),  # e.g. approving a request that is not pending
     (LedgerUnavailableError, 503),
     (LedgerLockedError, 503),
     (LedgerIntegrityError, 409),  # tampered or malformed values: the ledger, not the request

@@ -21,6 +21,7 @@ import { IntegritySection } from './panel/integrity';
 import { LedgerInfoSection } from './panel/ledgerInfo';
 import { BudgetsPanel, PANEL_ID } from './panel/panel';
 import { IPanelContext } from './panel/section';
+import { requestsPlugin } from './requests';
 import { BudgetStatus } from './status';
 import { CATEGORY, registerTemplates } from './templates';
 import { IPrivacySidebar } from './tokens';
@@ -126,4 +127,4 @@ const plugin: JupyterFrontEndPlugin<IPrivacySidebar> = {
   }
 };
 
-export default plugin;
+export default [plugin, requestsPlugin];

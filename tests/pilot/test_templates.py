@@ -23,7 +23,7 @@ ARTIFACTS = [
     "index.html", "verdict.json", "threat_model.html", "checklist.html", "checklist.json",
     "analytics_releases.json", "tradeoff.html", "training.json", "probe_report.json",
     "model-card.html", "model-card.md", "privacy-budget.json", "privacy_changelog.md",
-    "signoff.md", "community_summary.md", "model.keras",
+    "signoff.md", "community_summary.md", "model.keras", "privacy-policy.yaml",
 ]  # fmt: skip
 SMALL = ["-p", "epochs", "2", "-p", "probe_members", "2000", "-p", "min_accuracy", "0.55"]
 
@@ -63,11 +63,12 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["passed"] and [s["name"] for s in verdict["steps"]] == EXPECTED
     gates = {g["gate"] for g in verdict["gates"]}
-    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc"} <= gates
+    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc", "policy"} <= gates
     for step in EXPECTED:
         assert f"{step} …" in output and "done in" in output  # progress with per-step times
     card = (out / "model-card.md").read_text()
     assert "epsilon" in card and "rdp" in card.lower()
+    assert "## Markets" in card and "| wage_band | allow | allow |" in card  # privacy-policy.yaml
     budget = json.loads((out / "privacy-budget.json").read_text())
     assert budget["releases"] and budget["releases"][0]["accountant"]
     assert budget["anchor"]["entries"] > 0 and "Ledger anchor" in (out / "index.html").read_text()

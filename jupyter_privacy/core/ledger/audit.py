@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
 
-from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger import access, chain, highrisk, schema
 from jupyter_privacy.core.ledger.base import LedgerBase
 from jupyter_privacy.core.ledger.events import (
     EVENT_KIND,
@@ -24,6 +25,7 @@ T = schema
 
 
 class AuditMixin(LedgerBase):
+    @access.logs_refusals
     def record_event(
         self, event: str, *, budget: str | None = None, description: str = "",
         details: dict[str, Any] | None = None, actor: str | None = None, origin: str | None = None,
@@ -36,10 +38,11 @@ class AuditMixin(LedgerBase):
         details_json = chain.dumps(check_event_details(details))
         with self._errors(), self._write() as conn:
             head = self._lock_head(conn)
-            budget_id, totals = LEDGER_WIDE, None
+            budget_id, totals, row = LEDGER_WIDE, None, None
             if budget is not None:
                 row, totals = self._budget_for_write(conn, head, budget)
                 budget_id = row.id
+            highrisk.check_event(conn, row, event, json.loads(details_json))
             entry_id = self._append(
                 conn, head, budget_id=budget_id, kind=EVENT_KIND, epsilon=0.0, delta=0.0,
                 mechanism=event, description=description, actor=actor or current_actor(),

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from jupyter_privacy.core.errors import DuplicateBudgetError, InvalidParameterError
-from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger import access, chain, schema
 from jupyter_privacy.core.ledger.base import LedgerBase
 from jupyter_privacy.core.ledger.composition import composition_rule
 from jupyter_privacy.core.ledger.models import Budget
@@ -62,6 +62,7 @@ class BudgetsMixin(LedgerBase):
                     created_by=actor, last_release_at=None, **totals.spent_columns(),
                 )
             )  # fmt: skip
+            access.on_budget_created(conn, budget_id)
             details = {
                 "name": name, "composition": composition, "privacy_unit": privacy_unit or "one row",
                 "max_contributions": max_contributions, "notes": notes or "",
@@ -73,6 +74,7 @@ class BudgetsMixin(LedgerBase):
             )  # fmt: skip
             return budget_from_row(self._budget_row(conn, name))
 
+    @access.logs_refusals
     def raise_budget(
         self, name: str, *, epsilon: float | None = None, delta: float | None = None, reason: str
     ) -> Budget:
@@ -84,6 +86,7 @@ class BudgetsMixin(LedgerBase):
         with self._errors(), self._write() as conn:
             head = self._lock_head(conn)
             row, totals = self._budget_for_write(conn, head, name)
+            access.check_raise(conn, row)
             new_eps = check_epsilon(epsilon) if epsilon is not None else totals.epsilon_total
             new_delta = check_delta(delta) if delta is not None else totals.delta_total
             if new_eps < totals.epsilon_total or new_delta < totals.delta_total:

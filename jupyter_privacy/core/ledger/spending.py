@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.ledger import chain, schema
+from jupyter_privacy.core.ledger import access, chain, highrisk, schema
 from jupyter_privacy.core.ledger.base import LedgerBase
 from jupyter_privacy.core.ledger.composition import Spend, Usage, composition_rule, dec
 from jupyter_privacy.core.ledger.models import Release
@@ -27,6 +27,7 @@ T = schema
 
 
 class SpendingMixin(LedgerBase):
+    @access.logs_refusals
     def spend(
         self,
         budget: str,
@@ -71,6 +72,11 @@ class SpendingMixin(LedgerBase):
                     stored = self._find_replay(conn, row.name, replay_key)
                     if stored is not None:
                         return stored
+                audit = highrisk.check_spend(conn, row, epsilon=epsilon, delta=delta, origin=origin,
+                                             description=description, details=details)  # fmt: skip
+                if audit is not None:
+                    plain_details = {**plain_details, highrisk.AUDIT_KEY: chain.to_jsonable(audit)}
+                    details_json = chain.encode(plain_details)
                 rule = composition_rule(totals.composition)
                 spend = Spend(epsilon=epsilon, delta=delta, rho=rho)
                 used = Usage(

@@ -25,6 +25,7 @@ from sqlalchemy.pool import StaticPool
 
 from jupyter_privacy.core.config import DEFAULT_LOCK_TIMEOUT_S
 from jupyter_privacy.core.errors import (
+    DatabaseAccessDeniedError,
     LedgerCorruptError,
     LedgerError,
     LedgerLockedError,
@@ -230,6 +231,13 @@ def _translate(error: exc.DBAPIError, shown: str) -> LedgerError:
         return LedgerLockedError(
             f"ledger {shown} stayed locked by another process past the timeout; retry, or find the "
             "process holding it (a long query or a stuck kernel)",
+            url=shown,
+        )
+    if "row-level security" in text or "permission denied" in text:
+        return DatabaseAccessDeniedError(
+            f"the database refused this change to ledger {shown} ({_first_line(error)}); ask the "
+            "budget's owner (jupyter privacy access grant) or the ledger's administrator. Nothing "
+            "was spent",
             url=shown,
         )
     if "readonly" in text or "read-only" in text or "read only" in text:

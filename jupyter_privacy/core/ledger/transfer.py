@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import chain
 from jupyter_privacy.core.ledger import schema as T
+from jupyter_privacy.core.ledger.access import copy_access
 from jupyter_privacy.core.ledger.models import Budget, LedgerCopy, VerificationReport
 from jupyter_privacy.core.ledger.published import published_entry
 from jupyter_privacy.core.ledger.rows import entry_dict
@@ -50,6 +51,7 @@ def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool)
         dst.execute(T.entries.insert(), [dict(r._mapping) for r in chunk])
         copied += len(chunk)
     dst.execute(T.chain_head.update().where(T.chain_head.c.id == 1).values(**head))
+    copy_access(src, dst)  # owners, spenders, lane marks: a copy must not open budgets up
     return LedgerCopy(budgets=len(budgets), entries=copied, head_hash=head["head_hash"])
 
 
