@@ -2,8 +2,9 @@
 `jupyter_privacy`: reading needs `read`, creating or raising a budget needs `write`.
 
 The default authorizer lets every authenticated user do both (the server's token or password is
-the gate); a deployment restricts it with its own `ServerApp.authorizer_class`. Budget access
-control per budget will add its rules here, in one place the handlers and the sidebar both read.
+the gate); a deployment restricts it with its own `ServerApp.authorizer_class`. Per-budget
+access control (owners raise, core/ledger/access.py) is checked by the ledger itself, so a raise by
+someone who is not an owner answers 403 `access_denied` from there.
 """
 
 from __future__ import annotations

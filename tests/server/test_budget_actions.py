@@ -97,6 +97,23 @@ async def test_raising_an_unknown_budget_is_404(jp_fetch, ledger: Ledger) -> Non
     assert code == 404 and reply["error"] == "unknown_budget"
 
 
+async def test_only_a_budgets_owner_raises_it_over_rest(jp_fetch, ledger: Ledger, as_user) -> None:
+    """The route goes through the ledger, so its per-budget owners (access control) decide too:
+    a non-owner is refused with 403 `access_denied`, nothing is raised, the refusal is chained."""
+    ledger.create_budget("alices", 1.0)  # as alice: she owns it
+    as_user("bob")
+    code, reply = await post(
+        jp_fetch, {"epsilon": 5, "reason": "more"}, "budgets", "alices", "raise"
+    )
+    assert (code, reply["error"]) == (403, "access_denied") and "owner" in reply["message"]
+    assert ledger.budget("alices").epsilon_total == 1.0
+    assert ledger.event_log("access.refused", budget="alices")
+    code, _ = await post(jp_fetch, {"name": "bobs", "epsilon": 1}, "budgets")
+    assert code == 201
+    code, reply = await post(jp_fetch, {"epsilon": 2, "reason": "ok"}, "budgets", "bobs", "raise")
+    assert code == 200 and reply["epsilon_total"] == 2
+
+
 async def test_without_a_token_nothing_is_written(http_server_client, ledger: Ledger) -> None:
     ledger.create_budget("pilot", 1.0)
     for path, body in ((f"/{API}/budgets", {"name": "sneaky", "epsilon": 1}),
