@@ -45,7 +45,8 @@ def add_arguments(probe: argparse.ArgumentParser) -> None:
                        help="attack(s) to run (default: every one that applies): black-box, "
                        "posterior, white-box-tree, lifestyle-tree")  # fmt: skip
     group.add_argument("--max-iter", type=int, default=150, help="MIFace gradient steps")
-    group.add_argument("--learning-rate", type=float, default=2.0, help="MIFace step size")
+    group.add_argument("--learning-rate", type=float,
+                       help="MIFace step size (default 0.1 for Keras, 2 for scikit-learn)")  # fmt: skip
     group.add_argument("--max-advantage", type=float,
                        help="gate: attribute-inference advantage on members must be ≤ this")  # fmt: skip
     group.add_argument("--max-similarity", type=float,

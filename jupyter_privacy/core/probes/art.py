@@ -21,6 +21,7 @@ from jupyter_privacy.core.errors import InvalidParameterError, require_extra
 from jupyter_privacy.core.probes.metrics import FloatArray
 
 ART_EXTRA = "probes"
+_QUERY_BATCH = 65536
 
 
 def require_art() -> Any:
@@ -147,11 +148,30 @@ def black_box_estimator(target: TargetModel, width: int, hidden: Sequence[int] =
     def predict(x: Any) -> FloatArray:
         return target.predict_proba(np.asarray(x)[:, keep])
 
-    return BlackBoxClassifier(predict, input_shape=(width,), nb_classes=target.n_classes)
+    class WholeBatches(BlackBoxClassifier):  # type: ignore[misc]
+        """ART queries 128 rows at a time by default: one call per set is much faster (Keras)."""
+
+        def predict(self, x: Any, batch_size: int = _QUERY_BATCH, **kwargs: Any) -> Any:
+            return super().predict(x, batch_size=batch_size, **kwargs)
+
+    return WholeBatches(predict, input_shape=(width,), nb_classes=target.n_classes)
 
 
-def gradient_estimator(target: TargetModel, clip_values: tuple[float, float]) -> Any:
-    """An ART classifier with class gradients, as MIFace needs (Keras, or scikit-learn linear)."""
+@dataclass(frozen=True)
+class GradientEstimator:
+    """What MIFace climbs: ART's classifier and whether its outputs are log-probabilities."""
+
+    estimator: Any
+    log_probabilities: bool
+
+
+def gradient_estimator(target: TargetModel, clip_values: tuple[float, float]) -> GradientEstimator:
+    """An ART classifier with class gradients, as MIFace needs (Keras, or scikit-learn linear).
+
+    A Keras model is climbed on its log-probabilities: MIFace's own cost, 1 − probability, has no
+    gradient once the model is confident (saturated softmax), which stalls the attack on exactly the
+    sharp models it should expose. scikit-learn's linear models keep ART's probability gradients.
+    """
     require_art()
     if target.kind == "keras":
         import tensorflow as tf
@@ -159,17 +179,21 @@ def gradient_estimator(target: TargetModel, clip_values: tuple[float, float]) ->
 
         from jupyter_privacy.core.probes.keras import outputs_logits
 
-        model = target.model
-        if outputs_logits(model):  # MIFace's cost is 1 − probability: give ART probabilities
-            model = tf.keras.Sequential([model, tf.keras.layers.Softmax()])
-        return TensorFlowV2Classifier(model, nb_classes=target.n_classes,
-                                      input_shape=(target.n_features,), clip_values=clip_values)  # fmt: skip
+        if outputs_logits(target.model):
+            head = tf.keras.layers.Lambda(tf.nn.log_softmax)
+        else:
+            head = tf.keras.layers.Lambda(lambda p: tf.math.log(tf.maximum(p, 1e-12)))
+        model = tf.keras.Sequential([target.model, head])
+        classifier = TensorFlowV2Classifier(model, nb_classes=target.n_classes,
+                                            input_shape=(target.n_features,),
+                                            clip_values=clip_values)  # fmt: skip
+        return GradientEstimator(classifier, log_probabilities=True)
     if target.kind == "scikit-learn":
         from art.estimators.classification import SklearnClassifier
 
         estimator = SklearnClassifier(target.model, clip_values=clip_values)
         if hasattr(estimator, "class_gradient"):
-            return estimator
+            return GradientEstimator(estimator, log_probabilities=False)
     raise InvalidParameterError(
         f"model inversion (MIFace) needs class gradients: a Keras model or a scikit-learn "
         f"LogisticRegression/SVC, not a {type(target.model).__name__}"

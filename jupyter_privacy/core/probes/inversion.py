@@ -59,30 +59,40 @@ def class_representatives(
     start: Any,
     clip_values: tuple[float, float] = (0.0, 1.0),
     max_iter: int = 150,
-    learning_rate: float = 2.0,
+    learning_rate: float | None = None,
     from_logits: bool | None = None,
 ) -> FloatArray:
     """MIFace reconstructions, one row per class, from the row `start` (the attacker's prior).
 
-    Every class runs all `max_iter` steps (threshold 1.0: ART's early stop would otherwise keep
-    going only while the class probability is ≥ 1 %). The result is as private as the model: keep
-    it out of reports when the model is not public.
+    Every class runs all `max_iter` steps. Keras models are climbed on their log-probabilities
+    (see art.gradient_estimator), by steps of 0.1; scikit-learn's on probabilities, by steps of 2
+    (their gradients are that much smaller), unless `learning_rate` says otherwise. The result is as private as the model: keep it out of reports
+    when the model is not public.
     """
     art_adapters.require_art()
     from art.attacks.inference.model_inversion import MIFace
 
     max_iter = check_positive_int(max_iter, "max_iter")
     target = art_adapters.target_model(model, from_logits=from_logits)
-    estimator = art_adapters.gradient_estimator(target, clip_values)
+    climbed = art_adapters.gradient_estimator(target, clip_values)
     labels = target.label_index(np.asarray(classes))
     first = np.asarray(start, dtype=np.float32).reshape(1, -1)
     if first.shape[1] != target.n_features:
         raise InvalidParameterError(f"start has {first.shape[1]} values; the model reads "
                                     f"{target.n_features}")  # fmt: skip
-    attack = MIFace(estimator, max_iter=max_iter, window_length=max(max_iter, 1), threshold=1.0,
-                    learning_rate=float(learning_rate), batch_size=len(labels), verbose=False)  # fmt: skip
+    # ART's early stop keeps a class going only while its cost (1 − output) is ≤ threshold: an
+    # infinite threshold (log-probabilities) or 1.0 (probabilities) runs every step.
+    threshold = float("inf") if climbed.log_probabilities else 1.0
+    step = default_step(climbed.log_probabilities) if learning_rate is None else learning_rate
+    attack = MIFace(climbed.estimator, max_iter=max_iter, window_length=max(max_iter, 1),
+                    threshold=threshold, learning_rate=float(step),
+                    batch_size=len(labels), verbose=False)  # fmt: skip
     inverted: FloatArray = attack.infer(np.repeat(first, len(labels), axis=0), labels)
     return inverted.astype(np.float64)
+
+
+def default_step(log_probabilities: bool) -> float:
+    return 0.1 if log_probabilities else 2.0
 
 
 def class_similarity(
@@ -121,7 +131,7 @@ def class_inversion_probe(
     classes: Sequence[int] | None = None,
     clip_values: tuple[float, float] = (0.0, 1.0),
     max_iter: int = 150,
-    learning_rate: float = 2.0,
+    learning_rate: float | None = None,
     seed: int = 0,
     epsilon: float | None = None,
     delta: float = 0.0,
@@ -150,8 +160,9 @@ def class_inversion_probe(
                                      from_logits=from_logits)  # fmt: skip
     attack: dict[str, Any] = {
         "name": "miface",
-        "method": f"ART MIFace (Fredrikson et al. 2015), {max_iter} gradient steps of "
-                  f"{learning_rate:g} from {where}",
+        "method": f"ART MIFace (Fredrikson et al. 2015), {max_iter} gradient steps "
+                  f"({'default size' if learning_rate is None else f'of {learning_rate:g}'}) "
+                  f"from {where}",
         "baseline": "none: 0 means no resemblance beyond the average row",
         "members": class_similarity(inverted, chosen, m),
         "non_members": class_similarity(inverted, chosen, n),
