@@ -17,7 +17,6 @@ per-person value, class mean or reconstruction.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -29,6 +28,8 @@ import numpy as np
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_json_file
 from jupyter_privacy.core.probes.metrics import FloatArray, clopper_pearson
+from jupyter_privacy.core.probes.report import REPORT_FORMAT as MEMBERSHIP_FORMAT
+from jupyter_privacy.core.probes.report import ProbeReport, save_report
 from jupyter_privacy.core.reports.verdict import GateResult
 
 REPORT_FORMAT = "jupyter-privacy/leakage-report@1"
@@ -180,10 +181,7 @@ class LeakageReport:
         return data
 
     def save(self, path: str | Path) -> Path:
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return file
+        return save_report(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LeakageReport:
@@ -304,9 +302,6 @@ def unmeasured_gate(metric: str, maximum: float) -> GateResult:
 
 def load_report(path: str | Path) -> Any:
     """A saved probe report of either family (membership, or attribute inference / inversion)."""
-    from jupyter_privacy.core.probes.report import REPORT_FORMAT as MEMBERSHIP_FORMAT
-    from jupyter_privacy.core.probes.report import ProbeReport
-
     data = read_json_file(path, "probe report")
     if isinstance(data, dict) and data.get("format") == REPORT_FORMAT:
         return LeakageReport.from_dict(data)

@@ -24,6 +24,14 @@ def finite_or_none(value: float) -> float | None:
     return None if math.isinf(value) or math.isnan(value) else value
 
 
+def save_report(path: str | Path, data: dict[str, Any]) -> Path:
+    """A report as indented UTF-8 JSON, its folder made if needed (membership, leakage)."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return file
+
+
 @dataclass(frozen=True)
 class TprAtFpr:
     fpr: float
@@ -65,10 +73,7 @@ class ProbeReport:
         return data
 
     def save(self, path: str | Path) -> Path:
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return file
+        return save_report(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProbeReport:
