@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python benchmarks/tradeoff.py
 	$(BIN)/python benchmarks/labextension.py
 	$(BIN)/python benchmarks/pilot.py
+	$(BIN)/python benchmarks/he.py
 
 bench-large: setup
 	$(BIN)/python benchmarks/queries.py --no-small

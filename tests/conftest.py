@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,21 @@ def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'backend-ledger.db'}"
     return request.getfixturevalue("postgres_url")
+
+
+# -- exact figures must not leak ---------------------------------------------------------------------
+
+#: A number written on its own (not the digits inside a hex digest or an identifier).
+_NUMBER = re.compile(r"(?<![0-9A-Za-z_.])-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?![0-9A-Za-z_])")
+
+
+@pytest.fixture(scope="session")
+def figures_near() -> Callable[[str, float, float], list[str]]:
+    """`figures_near(text, value, tolerance)`: every number written in `text` (any format: 31.2346,
+    3.123e+01) within `tolerance` of `value`. For tests that compute a private figure (an exact
+    training loss) independently and check that no output carries it."""
+
+    def near(text: str, value: float, tolerance: float) -> list[str]:
+        return [n for n in _NUMBER.findall(text) if abs(float(n) - value) <= tolerance]
+
+    return near

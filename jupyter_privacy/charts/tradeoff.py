@@ -10,7 +10,7 @@ fresh `preview` at several ε. Nothing touches the data or the budget.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,23 +109,44 @@ class TradeoffCurve:
 
     def sentence(self, epsilon: float, remaining: float | None, total: float | None) -> str:
         """The plain-language line: what ε buys and what is left of the budget afterwards."""
-        parts = []
-        for row in self.point(epsilon).itertuples():
-            subject = _subject(row.aggregate, row.column, row.statistic, self.reference.group_by)
-            if row.accuracy is not None:
-                parts.append(f"{subject} is ± {row.accuracy:.4g} with {self.confidence} confidence")
-            else:
-                parts.append(f"{subject} gets noise of scale {row.noise_scale:.4g}")
-        text = f"at ε = {_number(epsilon)} " + "; ".join(parts)
-        if remaining is not None:
-            after = remaining - epsilon
-            of = f" of {_number(total)}" if total is not None else ""
-            text += (
-                f"; {_number(after)}{of} left afterwards"
-                if after >= -1e-12
-                else f"; more than the {_number(remaining)}{of} left: releasing is refused"
-            )
-        return text
+        return self.sentences([epsilon], remaining, total)[0]
+
+    def sentences(
+        self, epsilons: Sequence[float], remaining: float | None, total: float | None,
+        *, replayed: Collection[float] = (), data: pd.DataFrame | None = None,
+    ) -> list[str]:  # fmt: skip
+        """`sentence` at many ε from one `frame` (`data`, if already computed for `epsilons`; the
+        explorer's every slider position); an ε in `replayed` returns a stored release, which
+        spends nothing."""
+        records = (self.frame(epsilons) if data is None else data).to_dict("records")
+        per = len(self.reference.statistics)
+        out = []
+        for index, epsilon in enumerate(epsilons):
+            parts = []
+            for row in records[index * per : (index + 1) * per]:
+                subject = _subject(row["aggregate"], row["column"], row["statistic"],
+                                   self.reference.group_by)  # fmt: skip
+                if row["accuracy"] is not None and not pd.isna(row["accuracy"]):
+                    parts.append(
+                        f"{subject} is ± {row['accuracy']:.4g} with {self.confidence} confidence"
+                    )
+                else:
+                    parts.append(f"{subject} gets noise of scale {row['noise_scale']:.4g}")
+            text = f"at ε = {_number(epsilon)} " + "; ".join(parts)
+            out.append(text + _budget_part(epsilon, remaining, total, epsilon in replayed))
+        return out
+
+
+def _budget_part(epsilon: float, remaining: float | None, total: float | None, free: bool) -> str:
+    if remaining is None:
+        return ""
+    of = f" of {_number(total)}" if total is not None else ""
+    if free:
+        return f"; replays the stored release: nothing spent, {_number(remaining)}{of} left"
+    after = remaining - epsilon
+    if after >= -1e-12:
+        return f"; {_number(after)}{of} left afterwards"
+    return f"; more than the {_number(remaining)}{of} left: releasing is refused"
 
 
 def _number(value: float) -> str:
@@ -155,9 +176,11 @@ def tradeoff_curve(
     if not isinstance(table, PrivateTable):
         raise InvalidParameterError(f"a trade-off needs a PrivateTable, got {type(table).__name__}")
     spec = parse_sql(query).spec
-    reference = table.preview(spec, REFERENCE_EPSILON, delta=check_delta(delta), alpha=alpha)
-    rows = None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
-    return TradeoffCurve(reference=reference, bounds=dict(table.bounds), expected_rows=rows)
+    reference = table.preview(spec, REFERENCE_EPSILON, delta=check_delta(delta), alpha=alpha,
+                              expected_rows=expected_rows)  # fmt: skip
+    # the rows given, else the table's declared count (ungrouped): the preview resolves both
+    return TradeoffCurve(reference=reference, bounds=dict(table.bounds),
+                         expected_rows=reference.expected_rows)  # fmt: skip
 
 
 def epsilon_grid(low: float, high: float, points: int = CURVE_POINTS) -> list[float]:

@@ -1,8 +1,9 @@
 """DP-SGD charts: ε and accuracy per epoch (live during training), and ε against accuracy over a sweep.
 
-Accuracy figures are the analyst's own measurements (training accuracy is on the private data
-without noise; validation accuracy on held-out data); ε is TF Privacy / dp-accounting's, stated
-with its accountant, sampling assumption and δ in every row.
+Validation accuracy is DP-released (or measured on data declared public); the exact training
+accuracy appears only when the analyst asked for it (`show_private_metrics=True`), labelled as not
+private. ε is TF Privacy / dp-accounting's, stated with its accountant, sampling assumption and δ in
+every row.
 """
 
 from __future__ import annotations
@@ -16,17 +17,20 @@ import pandas as pd
 from jupyter_privacy.core.training import EpochRecord, TrainingProgress, TrainingResult
 
 EPOCH_COLUMNS = ["epoch", "metric", "value", "delta", "accountant", "sampling"]
+#: The exact training accuracy's label: shown only with show_private_metrics=True.
+PRIVATE_ACCURACY = "training accuracy (exact, not private)"
 SWEEP_COLUMNS = ["noise_multiplier", "epsilon", "delta", "val_accuracy", "accountant",
                  "sampling", "epochs", "release_id"]  # fmt: skip
 
 
 def epoch_data(records: TrainingProgress | Iterable[EpochRecord]) -> pd.DataFrame:
-    """Long format, one row per epoch and metric: ε so far, validation and training accuracy."""
+    """Long format, one row per epoch and metric: ε so far, validation accuracy, and the exact
+    training accuracy only when the analyst opted in to see it (labelled as not private)."""
     items = records.records if isinstance(records, TrainingProgress) else list(records)
     rows: list[dict[str, Any]] = []
     for record in items:
         for metric, value in (("ε", record.epsilon), ("validation accuracy", record.val_accuracy),
-                              ("training accuracy", record.accuracy)):  # fmt: skip
+                              (PRIVATE_ACCURACY, record.accuracy)):  # fmt: skip
             if value is not None:
                 rows.append({"epoch": record.epoch, "metric": metric, "value": float(value),
                              "delta": record.delta, "accountant": record.accountant,
@@ -34,11 +38,14 @@ def epoch_data(records: TrainingProgress | Iterable[EpochRecord]) -> pd.DataFram
     return pd.DataFrame(rows, columns=EPOCH_COLUMNS)
 
 
-def training_chart(records: TrainingProgress | Iterable[EpochRecord]) -> alt.VConcatChart:
-    """Two panels sharing the epoch axis: ε spent so far, and accuracy."""
+def training_chart(
+    records: TrainingProgress | Iterable[EpochRecord], unit: str = "epoch"
+) -> alt.VConcatChart:
+    """Two panels sharing the epoch axis: ε spent so far, and accuracy. `unit="round"` labels the
+    axis for federated training, whose records count rounds."""
     data = epoch_data(records)
     base = alt.Chart(data).encode(
-        x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+        x=alt.X("epoch:Q", title=unit, axis=alt.Axis(tickMinStep=1)),
         tooltip=["epoch:Q", "metric:N", alt.Tooltip("value:Q", format=".4g"), "accountant:N",
                  "sampling:N", alt.Tooltip("delta:Q", format=".1e")],
     )  # fmt: skip
@@ -57,7 +64,8 @@ def training_chart(records: TrainingProgress | Iterable[EpochRecord]) -> alt.VCo
         )
         .properties(width=420, height=160)
     )
-    return alt.vconcat(epsilon, accuracy).properties(title="DP-SGD: ε and accuracy per epoch")
+    kind = "DP federated averaging" if unit == "round" else "DP-SGD"
+    return alt.vconcat(epsilon, accuracy).properties(title=f"{kind}: ε and accuracy per {unit}")
 
 
 def sweep_data(results: Iterable[TrainingResult]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from typing import Any
 
 from jupyter_privacy.cli.output import (
     add_common,
+    add_digests_flag,
     delta_arg,
     epsilon_arg,
     positive_int_arg,
@@ -15,6 +16,7 @@ from jupyter_privacy.cli.output import (
 )
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import open_ledger
+from jupyter_privacy.core.ledger.published import published_entry
 from jupyter_privacy.core.reports.status import budget_table, release_table
 
 
@@ -43,6 +45,7 @@ def register(sub: Any) -> None:
     show = verbs.add_parser("show", help="one budget with its releases")
     show.add_argument("name")
     show.add_argument("--limit", type=positive_int_arg, default=None, help="newest N releases")
+    add_digests_flag(show)
     add_common(show)
     show.set_defaults(handler=_show)
 
@@ -97,7 +100,9 @@ def _show(args: argparse.Namespace) -> int:
         budget = ledger.budget(args.name)
         releases = ledger.history(args.name, limit=args.limit, newest_first=args.limit is not None)
         if args.json:
-            print_json({"budget": budget.to_dict(), "releases": [r.to_dict() for r in releases]})
+            shown = [published_entry(r.to_dict(), include_digests=args.include_digests)
+                     for r in releases]  # fmt: skip
+            print_json({"budget": budget.to_dict(), "releases": shown})
         else:
             print(budget_table([budget]))
             print()

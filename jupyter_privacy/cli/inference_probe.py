@@ -11,8 +11,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from jupyter_privacy.core.errors import InvalidParameterError, require_extra
 
 _KERAS = (".keras", ".h5")
@@ -94,7 +92,7 @@ def _rows(path: str | None, what: str, label: str, columns: list[str] | None) ->
     if text:
         raise InvalidParameterError(f"{path}: column(s) {text} are not numeric; encode them as "
                                     "the model saw them (e.g. one-hot)")  # fmt: skip
-    return frame[features].to_numpy(np.float64), frame[label].to_numpy(), features
+    return frame[features].to_numpy("float64"), frame[label].to_numpy(), features
 
 
 def _sensitive(name: str, columns: list[str]) -> list[int]:

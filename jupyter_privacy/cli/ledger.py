@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, print_json
+from jupyter_privacy.cli.output import add_common, add_digests_flag, check_out, print_json
 from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.ledger.chain import to_jsonable
 
@@ -22,6 +22,7 @@ def register(sub: Any) -> None:
 
     export = verbs.add_parser("export", help="write the whole ledger as JSON")
     export.add_argument("--out", metavar="FILE", help="write to FILE instead of standard output")
+    add_digests_flag(export)
     add_common(export, json_flag=False)
     export.set_defaults(handler=_export, json=False)
 
@@ -66,8 +67,10 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    if args.out:
+        check_out(args.out, folder=False)
     with open_ledger(args.ledger) as ledger:
-        data = ledger.export()
+        data = ledger.export(include_digests=args.include_digests)
     if args.out:
         path = Path(args.out)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.core.errors import PrivacyError
+from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.ledger.chain import to_jsonable
 from jupyter_privacy.core.validation import check_delta, check_epsilon
 
@@ -21,6 +23,42 @@ def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> No
     )
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def add_digests_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--include-digests", action="store_true",
+        help="also print the keyed data fingerprints and replay keys (left out by default: "
+        "output is often shared; see docs/ledger.md, 'The secret')",
+    )  # fmt: skip
+
+
+def check_out(path: str | os.PathLike[str], *, folder: bool, flag: str = "--out") -> Path:
+    """Refuse an output path that cannot be written, before any work is done (or spent): an
+    existing target of the wrong kind, or a nearest existing ancestor that is not a writable
+    folder. Creates nothing. (A place even root cannot write, like /proc, still fails at write
+    time, with one line from the CLI.)"""
+    target = Path(path)
+    what = "folder" if folder else "file"
+    if target.exists():
+        if target.is_dir() != folder:
+            kind = "a folder" if target.is_dir() else "a file"
+            raise InvalidParameterError(f"{flag} {target} is {kind}; give a {what} path")
+        if not os.access(target if folder else target.parent, os.W_OK):
+            raise InvalidParameterError(f"{flag} {target} is not writable; choose another {what}")
+        return target
+    ancestor = target.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InvalidParameterError(
+            f"{flag} {target} cannot be created: {ancestor} is a file, not a folder"
+        )
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InvalidParameterError(
+            f"{flag} {target} cannot be created: {ancestor} is not writable; choose another {what}"
+        )
+    return target
 
 
 def _typed(check: Any, label: str) -> Any:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import Any
 
 from jupyter_privacy.cli.output import (
@@ -53,7 +54,17 @@ def register(sub: Any) -> None:
     query.add_argument(
         "--preview", action="store_true", help="noise and accuracy only; spend nothing"
     )
+    query.add_argument("--rows", type=positive_int_arg, default=None, metavar="N",
+                       help="with --preview: public row count (per group) a mean's ± is planned for")  # fmt: skip
     query.add_argument("--fresh", action="store_true", help="draw again even if already released")
+    spark = query.add_argument_group("on Apache Spark (PipelineDP; the spark extra)")
+    spark.add_argument("--spark-master", metavar="URL",
+                       help="answer on Spark: local[N], spark://host:7077, yarn, …; --data may then "
+                       "also be s3a://… or hdfs://… (Spark reads it)")  # fmt: skip
+    spark.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE",
+                       help="a Spark setting, e.g. spark.executor.memory=4g (repeat)")  # fmt: skip
+    spark.add_argument("--privacy-id", metavar="COL",
+                       help="the privacy unit's id column: PipelineDP bounds each unit's rows")  # fmt: skip
     add_common(query)
     query.set_defaults(handler=_query)
 
@@ -88,22 +99,40 @@ def _impute(items: list[str]) -> dict[str, float]:
         raise InvalidParameterError("--impute takes COLUMN=NUMBER") from None
 
 
+def _spark_table(args: argparse.Namespace, declared: dict[str, Any], ledger: Any) -> Any:
+    """PipelineDP on the Spark master (Spark starts only once the local files are found)."""
+    from jupyter_privacy.core.queries.spark_source import spark_session
+    from jupyter_privacy.core.queries.spark_table import SparkPrivateTable
+
+    if not args.spark_master:
+        raise InvalidParameterError("--privacy-id needs --spark-master (the Spark engine)")
+    config = _pairs(args.spark_conf, "--spark-conf")
+    session = functools.partial(spark_session, args.spark_master, config=config)
+    return SparkPrivateTable(args.data, privacy_id=args.privacy_id, ledger=ledger, spark=session,
+                             **declared)  # fmt: skip
+
+
 def _query(args: argparse.Namespace) -> int:
     # Imported here: OpenDP takes ~1 s to import and other commands must not pay for it.
     from jupyter_privacy.core.queries import PrivateTable, parse_sql
 
     spec = parse_sql(args.sql).spec
+    if args.rows is not None and not args.preview:
+        raise InvalidParameterError("--rows plans a --preview's ±; a release's interval comes "
+                                    "from its own noisy count")  # fmt: skip
     keys = {c: v.split(",") for c, v in _pairs(args.keys, "--keys").items()}
+    declared = {"budget": args.budget, "bounds": _bounds(args.bounds), "keys": keys,
+                "impute": _impute(args.impute), "max_contributions": args.max_contributions}  # fmt: skip
     with open_ledger(args.ledger) as ledger:
-        table = PrivateTable(
-            args.data, budget=args.budget, bounds=_bounds(args.bounds), keys=keys,
-            impute=_impute(args.impute), max_contributions=args.max_contributions,
-            max_rows=args.max_rows, max_groups=args.max_groups, ledger=ledger,
-        )  # fmt: skip
+        if args.spark_master or args.privacy_id:
+            table = _spark_table(args, declared, ledger)
+        else:
+            table = PrivateTable(args.data, max_rows=args.max_rows, max_groups=args.max_groups,
+                                 ledger=ledger, **declared)  # fmt: skip
         try:
             if args.preview:
                 result: Any = table.preview(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
-                                            split=args.split)  # fmt: skip
+                                            split=args.split, expected_rows=args.rows)  # fmt: skip
             else:
                 result = table.release(spec, args.epsilon, delta=args.delta, alpha=args.alpha,
                                        fresh=args.fresh, origin="cli", split=args.split)  # fmt: skip

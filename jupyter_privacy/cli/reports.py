@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_privacy.cli import inference_probe
-from jupyter_privacy.cli.output import add_common, delta_arg, epsilon_arg, print_json
-from jupyter_privacy.core.probes import load_report, parse_tpr_at_fpr, probe_gate
-from jupyter_privacy.core.probes.gate import ProbeLimit
-from jupyter_privacy.core.reports.verdict import GateResult
+from jupyter_privacy.cli.output import add_common, check_out, delta_arg, epsilon_arg, print_json
+
+if TYPE_CHECKING:  # the probes bring scipy (~1 s): imported by the commands that use them
+    from jupyter_privacy.core.probes.gate import ProbeLimit
+    from jupyter_privacy.core.reports.verdict import GateResult
 
 EXIT_GATE_FAILED = 1
 
@@ -34,6 +36,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
 
 
 def _limits(args: argparse.Namespace) -> list[ProbeLimit]:
+    from jupyter_privacy.core.probes.gate import ProbeLimit, parse_tpr_at_fpr
+
     limits = [parse_tpr_at_fpr(text) for text in args.max_tpr_at_fpr]
     if args.max_auc is not None:
         limits.append(ProbeLimit("auc", args.max_auc))
@@ -48,9 +52,15 @@ def _threat_model(args: argparse.Namespace) -> Any:
     return load_threat_model(args.threat_model)
 
 
+def _probe_reports(args: argparse.Namespace) -> list[Any]:
+    from jupyter_privacy.core.probes import load_report
+
+    return [load_report(p) for p in args.probe_report]
+
+
 def _write_or_print(text: str, out: str | None) -> None:
     if out:
-        path = Path(out)
+        path = check_out(out, folder=False)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}")
@@ -106,9 +116,11 @@ def _register_probe(sub: Any) -> None:
 
 def _probe(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack
+    from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack, probe_gate
     from jupyter_privacy.core.probes.inputs import load_reference_losses
 
+    if args.out:  # before any work is done
+        check_out(args.out, folder=False)
     if args.attack != "membership":
         return _inference_probe(args)
     members, non_members, kind = load_pair(args.members, args.non_members, args.kind)
@@ -157,7 +169,7 @@ def _inference_probe(args: argparse.Namespace) -> int:
 
 # -- checklist -------------------------------------------------------------------------------------
 def _register_checklist(sub: Any) -> None:
-    from jupyter_privacy.core.reports.compliance import USE_CASES
+    from jupyter_privacy.core.reports.use_cases import USE_CASES
 
     checklist = sub.add_parser(
         "checklist",
@@ -166,7 +178,7 @@ def _register_checklist(sub: Any) -> None:
     checklist.add_argument("--market", action="append", default=[], metavar="CODE",
                            help="market code, repeatable (eu, uk, us, ca, br, in, sg, jp, cn, kr)")  # fmt: skip
     checklist.add_argument("--use-case", action="append", default=[], metavar="USE",
-                           help=f"repeatable: {', '.join(USE_CASES)}")  # fmt: skip
+                           help=f"repeatable (default: all): {', '.join(USE_CASES)}")  # fmt: skip
     checklist.add_argument("--answers", metavar="FILE",
                            help="YAML mapping item ids to done, n/a or open")  # fmt: skip
     checklist.add_argument("--format", choices=["md", "html"], default="md")
@@ -188,7 +200,11 @@ def _checklist(args: argparse.Namespace) -> int:
             print("use cases:", *[f"  {u}  {d}" for u, d in data["use_cases"].items()], sep="\n")
         return 0
     answers = compliance.load_answers(args.answers) if args.answers else None
-    checklist = compliance.build_checklist(args.market, args.use_case, answers)
+    use_cases = args.use_case or list(compliance.USE_CASES)
+    if not args.use_case and args.market:  # every use case: the whole checklist of the markets
+        print(f"no --use-case: the checklist for every use case ({', '.join(use_cases)}); "
+              "narrow it with --use-case USE", file=sys.stderr)  # fmt: skip
+    checklist = compliance.build_checklist(args.market, use_cases, answers)
     if args.json:
         text = json.dumps(checklist.to_dict(), indent=2, ensure_ascii=False) + "\n"
     else:
@@ -279,6 +295,7 @@ def _card_build(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.reports.model_card import build_card, load_meta
     from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
 
+    check_out(args.out, folder=True)
     meta = load_meta(args.meta)
     if args.epsilon is None and not args.budget:
         raise InvalidParameterError("give --budget NAME (read ε from the ledger) or --epsilon E "
@@ -293,7 +310,7 @@ def _card_build(args: argparse.Namespace) -> int:
                                      privacy_unit=args.unit)  # fmt: skip
     options = dict(
         guarantee=guarantee, release_id=args.release,
-        probes=[load_report(p) for p in args.probe_report],
+        probes=_probe_reports(args),
         threat_model=_threat_model(args),
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
     )  # fmt: skip
@@ -361,7 +378,7 @@ def _check(args: argparse.Namespace) -> int:
     threat_model = _threat_model(args)
     options = dict(
         max_epsilon=args.max_epsilon, budgets=args.budget,
-        probe_reports=[load_report(p) for p in args.probe_report], probe_limits=_limits(args),
+        probe_reports=_probe_reports(args), probe_limits=_limits(args),
         leakage_limits=inference_probe.limits(args, None),
         threat_model=threat_model,
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,

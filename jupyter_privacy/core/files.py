@@ -18,6 +18,8 @@ def read_json_file(path: str | Path, what: str) -> Any:
         return json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidParameterError(f"{what} not found: {file}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidParameterError(_unreadable(file, what, error)) from None
     except json.JSONDecodeError as error:
         raise InvalidParameterError(f"{what} {file} is not JSON ({error.msg})") from None
 
@@ -28,6 +30,8 @@ def read_yaml_file(path: str | Path, what: str) -> Any:
         return yaml.safe_load(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InvalidParameterError(f"{what} not found: {file}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidParameterError(_unreadable(file, what, error)) from None
     except yaml.YAMLError as error:
         raise InvalidParameterError(f"{what} {file} is not valid YAML: {error}") from None
 
@@ -39,3 +43,11 @@ def read_yaml_mapping(path: str | Path, what: str, shape: str) -> dict[str, Any]
     if not isinstance(data, dict):
         raise InvalidParameterError(f"{what} {path} must map {shape}")
     return data
+
+
+def _unreadable(file: Path, what: str, error: Exception) -> str:
+    if isinstance(error, IsADirectoryError):
+        return f"{what} {file} is a folder; give the file itself"
+    if isinstance(error, UnicodeDecodeError):
+        return f"{what} {file} is not UTF-8 text"
+    return f"cannot read {what} {file} ({getattr(error, 'strerror', None) or error})"

@@ -63,16 +63,21 @@ def check_rho(value: Any, name: str = "rho") -> float:
     return check_epsilon(value, name)
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def check_positive_int(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise InvalidParameterError(f"{name} must be a whole number ≥ 1, got {value!r}")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{1,18}", value.strip()):  # ASCII digits
         value = int(value.strip())
     if not isinstance(value, int) or value < 1:
         raise InvalidParameterError(
-            f"{name} must be a whole number ≥ 1, got {value!r}", parameter=name
+            f"{name} must be a whole number ≥ 1, got {_short(value)}", parameter=name
         )
     return value
 
@@ -91,3 +96,16 @@ def check_budget_name(value: Any) -> str:
             parameter="name",
         )
     return name
+
+
+def budget_create_hint(name: str) -> str:
+    """The command that creates budget `name`, or, when `name` would be refused, what a name
+    must look like: an error never suggests a command that fails."""
+    try:
+        valid = check_budget_name(name)
+    except InvalidParameterError:
+        return (
+            "budget names use 1-128 letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit; create one with jupyter privacy budget create NAME --epsilon <total>"
+        )
+    return f"create it with jupyter privacy budget create {valid} --epsilon <total>"

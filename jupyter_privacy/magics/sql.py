@@ -1,6 +1,7 @@
 """`%%dp_sql`: a DP SQL cell over private tables found in the notebook by variable name.
 
-    %%dp_sql --epsilon 0.5 [--delta D] [--budget NAME] [--alpha A] [-o VAR] [--preview] [--fresh]
+    %%dp_sql --epsilon 0.5 [--delta D] [--budget NAME] [--alpha A] [-o VAR] [--preview [--rows N]]
+             [--fresh]
     SELECT region, COUNT(*), AVG(wage) FROM cps GROUP BY region
 
 `cps` must be a `PrivateTable` in the namespace. Defaults come from `%config DPMagics.epsilon = …`
@@ -39,6 +40,10 @@ def dp_sql_parser() -> RaisingParser:
     parser.add_argument(
         "--preview", action="store_true", help="show noise and accuracy; spend nothing"
     )
+    parser.add_argument(
+        "--rows", type=int, metavar="N",
+        help="with --preview: public row count (per group) that a mean's ± is planned for",
+    )  # fmt: skip
     parser.add_argument(
         "--fresh", action="store_true", help="draw again even if this cell ran before"
     )
@@ -84,7 +89,10 @@ def run_dp_sql(
         "split": args.split,
     }
     if args.preview:
-        result: Any = table.preview(parsed.spec, epsilon, **options)
+        result: Any = table.preview(parsed.spec, epsilon, expected_rows=args.rows, **options)
+    elif args.rows is not None:
+        raise InvalidParameterError("--rows plans a --preview's ±; a release's interval comes "
+                                    "from its own noisy count")  # fmt: skip
     else:
         result = table.release(parsed.spec, epsilon, fresh=args.fresh, origin=origin, **options)
     if args.output:

@@ -16,6 +16,7 @@ from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_json_file
 from jupyter_privacy.core.ledger import Budget, Ledger
 from jupyter_privacy.core.ledger.chain import to_jsonable
+from jupyter_privacy.pilot.parameters import mapping_parameter
 from jupyter_privacy.pilot.private_data import DEFAULT_EXAMPLE, load_private_frame
 
 
@@ -37,18 +38,23 @@ def ensure_budget(
 
 def pilot_dataset(
     data_path: str = "",
-    bounds: Mapping[str, Any] | None = None,
-    keys: Mapping[str, Any] | None = None,
+    bounds: Mapping[str, Any] | str | None = None,
+    keys: Mapping[str, Any] | str | None = None,
 ) -> Any:
     """The pilot's private data with its public bounds and keys (the bundled CPS 1988 by default).
 
-    Your own file needs your own public `bounds` (numeric columns) and `keys` (categories).
+    Your own file needs your own public `bounds` (numeric columns) and `keys` (categories), as
+    mappings or YAML strings (plain papermill's `-p` passes strings).
     """
     from jupyter_privacy.core.queries import ExampleDataset, load_example
 
+    public_bounds, public_keys = (
+        mapping_parameter(bounds, "bounds"),
+        mapping_parameter(keys, "keys"),
+    )
     if not data_path:
         return load_example(DEFAULT_EXAMPLE)
-    if not bounds:
+    if not public_bounds:
         raise InvalidParameterError(
             "with data_path, also give bounds, e.g. -p bounds '{income: [0, 200000]}': public "
             "ranges of the numeric columns, never read from the data"
@@ -56,8 +62,8 @@ def pilot_dataset(
     frame = load_private_frame(data_path)
     return ExampleDataset(
         name=Path(data_path).stem, description=f"private data from {data_path}", frame=frame,
-        bounds={k: (float(v[0]), float(v[1])) for k, v in bounds.items()},
-        keys={k: tuple(str(x) for x in v) for k, v in (keys or {}).items()},
+        bounds={k: (float(v[0]), float(v[1])) for k, v in public_bounds.items()},
+        keys={k: tuple(str(x) for x in v) for k, v in public_keys.items()},
     )  # fmt: skip
 
 
@@ -110,6 +116,31 @@ def pilot_model(features: int) -> Any:
         tf.keras.layers.Dense(32, activation="relu"),
         tf.keras.layers.Dense(2),
     ])  # fmt: skip
+
+
+def pilot_linear_model(features: int) -> Any:
+    """A logistic regression as a Keras model (two softmax logits): what encrypted scoring can
+    evaluate at depth 1, trained with the same DP-SGD path as the MLP."""
+    import tensorflow as tf
+
+    return tf.keras.Sequential([tf.keras.Input((features,)), tf.keras.layers.Dense(2)])
+
+
+def training_record(result: Any, budget: str, **context: Any) -> dict[str, Any]:
+    """What `training.json` holds about a DP-SGD release, for the later steps (probe, card,
+    summary); `context` adds the step's own facts (label, features, seed)."""
+    release = result.release
+    details = release.details
+    return {
+        "budget": budget, "release_id": release.id, "replayed": release.replayed,
+        "epsilon": release.epsilon, "delta": release.delta,
+        **{key: details.get(key) for key in ("accountant", "conversion", "sampling",
+                                             "privacy_unit", "training_path", "hyper_parameters")},
+        "val_accuracy": (release.value or {}).get("val_accuracy"),
+        **context,
+        "statement": result.statement,
+        "per_epoch": [r.releasable().to_dict() for r in result.records],  # no exact training figure
+    }  # fmt: skip
 
 
 def write_json(path: str | Path, data: Any) -> Path:

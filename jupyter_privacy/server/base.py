@@ -23,8 +23,17 @@ from jupyter_privacy.server.state import PrivacyServer
 
 T = TypeVar("T")
 
+#: Our routes take small JSON objects; anything larger is refused before it is parsed.
+MAX_BODY_BYTES = 64 * 1024
+
+
+class RequestTooLargeError(InvalidParameterError):
+    code = "request_too_large"
+
+
 # Most specific first: the first class the error is an instance of decides the status.
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
+    (RequestTooLargeError, 413),
     (InvalidParameterError, 400),
     (LookupError, 404),  # UnknownBudgetError, UnknownTemplateError
     (DuplicateBudgetError, 409),
@@ -60,8 +69,14 @@ class PrivacyAPIHandler(APIHandler):
     def json_body(self) -> dict[str, Any]:
         if not self.request.body:
             return {}
+        if len(self.request.body) > MAX_BODY_BYTES:
+            raise RequestTooLargeError(
+                f"the request body has {len(self.request.body)} bytes; at most {MAX_BODY_BYTES}"
+            )
         try:
             body = json.loads(self.request.body)
+        except RecursionError:
+            raise InvalidParameterError("the request body is nested too deeply") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidParameterError(f"the request body is not JSON ({exc})") from exc
         if not isinstance(body, dict):

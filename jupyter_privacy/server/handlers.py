@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -17,6 +18,7 @@ from jupyter_privacy.server.views import active_budget, budget_json, release_jso
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 1000
+MAX_OFFSET = 10**9  # more releases than any ledger holds; larger values are refused, not run
 EMPTY_REPORT = {
     "ok": True,
     "entries_checked": 0,
@@ -61,10 +63,11 @@ class BudgetHandler(PrivacyAPIHandler):
 
     def _paging(self) -> tuple[int, int]:
         """`offset` ≥ 0 and 1 ≤ `limit` ≤ MAX_PAGE; newest releases first."""
-        raw_offset = self.get_argument("offset", "0")
-        if not raw_offset.strip().isdigit():
+        raw_offset = self.get_argument("offset", "0").strip()
+        if not re.fullmatch(r"[0-9]{1,10}", raw_offset) or int(raw_offset) > MAX_OFFSET:
             raise InvalidParameterError(
-                f"offset must be a whole number ≥ 0, got {raw_offset!r}", parameter="offset"
+                f"offset must be a whole number from 0 to {MAX_OFFSET}, got {raw_offset[:20]!r}",
+                parameter="offset",
             )
         limit = check_positive_int(self.get_argument("limit", str(DEFAULT_PAGE)), "limit")
         if limit > MAX_PAGE:

@@ -1,8 +1,10 @@
 """`TradeoffExplorer`: drag ε on a log slider, see what it buys; spend only with the release button.
 
-Moving the slider computes the analytic curve point (charts.tradeoff: one OpenDP calibration, no
-data read) and moves the chart's marker; nothing is spent. The button releases through
-`PrivateTable.query`, i.e. `ledger.spend`, which records the spend before anyone sees the value.
+The curve is computed once (charts.tradeoff: one OpenDP calibration, no data read) at every slider
+position, and handed to the browser (`TradeoffView`), which moves the marker and the lines while the
+slider is dragged; nothing is spent and the kernel is not called until the slider is let go. The
+button releases through `PrivateTable.query`, i.e. `ledger.spend`, which records the spend before
+anyone sees the value; a second click at an ε already released replays it and says so.
 """
 
 from __future__ import annotations
@@ -14,22 +16,28 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from jupyter_privacy.charts.tradeoff import (
-    chosen_parameters,
-    epsilon_grid,
-    tradeoff_chart,
-    tradeoff_curve,
-)
+from jupyter_privacy.charts.tradeoff import tradeoff_curve
 from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 from jupyter_privacy.core.probes.metrics import dp_ceiling
 from jupyter_privacy.core.validation import check_epsilon
-from jupyter_privacy.widgets.live import live_chart, set_parameters
+from jupyter_privacy.widgets.tradeoff_view import TradeoffView
 
 LOG_STEP = 0.01  # a hundredth of a decade (2.3% per step); round ε like 0.1 or 1 stay on the grid
 
 
+def slider_positions(low: float, high: float, start: float) -> list[float]:
+    """Every ε the slider can stop at: `LOG_STEP` decades apart from `low` to `high`, each at the 3
+    significant digits shown (what you read is what is spent), plus `start` itself."""
+    low, high = check_epsilon(low, "lowest ε"), check_epsilon(high, "highest ε")
+    if low >= high:
+        raise InvalidParameterError(f"the ε range must go up: got {low:g} to {high:g}")
+    steps = round((math.log10(high) - math.log10(low)) / LOG_STEP)
+    grid = {float(f"{10 ** (math.log10(low) + k * LOG_STEP):.3g}") for k in range(steps + 1)}
+    return sorted(grid | {start})
+
+
 class TradeoffExplorer(widgets.VBox):
-    """ε slider (log scale), live ε-versus-utility chart, plain-language line, release button."""
+    """ε slider (log scale), ε-versus-utility chart, plain-language line, release button."""
 
     def __init__(
         self, table: Any, query: str, *, epsilon: float | None = None, alpha: float = 0.05,
@@ -40,51 +48,70 @@ class TradeoffExplorer(widgets.VBox):
         self.curve = tradeoff_curve(table, query, alpha=alpha, delta=delta,
                                     expected_rows=expected_rows)  # fmt: skip
         low, high = epsilon_range
-        self.epsilons = epsilon_grid(low, high)
         self._budget = table.ledger.budget(table.budget)
         self._unit = self._budget.privacy_unit.removeprefix("one ")
         start = self._start(epsilon, low, high)
-        self.slider = widgets.FloatLogSlider(
-            value=start, base=10, min=math.log10(low), max=math.log10(high),
-            step=LOG_STEP, description="ε",
-            readout_format=".3g", continuous_update=True,
-            layout=widgets.Layout(width="460px"),
-        )  # fmt: skip
-        self.slider.add_class("jp-PrivacyTradeoff-slider")
-        self.line = widgets.HTML()
-        self.line.add_class("jp-PrivacyTradeoff-line")
-        self.risk = widgets.HTML()
-        self.risk.add_class("jp-PrivacyTradeoff-risk")
-        self.chart = live_chart(tradeoff_chart(self.curve, self.epsilons, start))
-        self.chart.add_class("jp-PrivacyTradeoff-chart")
-        self.release_button = widgets.Button(button_style="warning", icon="unlock",
-                                             layout=widgets.Layout(width="auto"))  # fmt: skip
-        self.release_button.add_class("jp-PrivacyTradeoff-release")
-        self.result = widgets.HTML()
-        self.result.add_class("jp-PrivacyTradeoff-result")
+        self.epsilons = slider_positions(low, high, start)
         self.last_release: Any = None
-        self.marker = self.curve.point(start)
-        self._show(self.epsilon)
-        self.slider.observe(self._on_slider, names="value")
-        self.release_button.on_click(lambda _button: self.release())
-        note = widgets.HTML(
-            "<small>Exploring spends nothing (OpenDP's accuracy, no data read). Only the button "
-            f"spends, from budget <b>{html.escape(table.budget)}</b>.</small>"
-        )
-        super().__init__([self.slider, self.line, self.risk, self.chart,
-                          widgets.HBox([self.release_button]), note, self.result])  # fmt: skip
+        self._replays: set[float] = set()  # ε released through this explorer: a click replays
+        self._data = data = self.curve.frame(self.epsilons)  # the whole curve, computed once
+        self.view = TradeoffView(
+            title=f"What each ε buys: {self.curve.reference.query}",
+            measure=" / ".join(dict.fromkeys(data.measure)) + " (smaller is better)",
+            epsilons=self.epsilons, labels=[f"{e:.3g}" for e in self.epsilons],
+            series=[{"name": name, "values": [None if pd.isna(v) else float(v) for v in rows.utility]}
+                    for name, rows in data.groupby("statistic", sort=False)],
+            risks=[self._risk(e) for e in self.epsilons], hint=self._hint(),
+            note="<small>Exploring spends nothing (OpenDP's accuracy, no data read). Only the "
+            f"button spends, from budget <b>{html.escape(table.budget)}</b>.</small>",
+            index=self.epsilons.index(start), kernel_index=self.epsilons.index(start),
+        )  # fmt: skip
+        self._refresh_lines()
+        self.view.observe(self._on_index, names="index")
+        self.view.on_msg(self._on_message)
+        super().__init__([self.view])
         self.add_class("jp-PrivacyTradeoff")
 
+    # -- what the browser shows at the slider's position (read from the view's state) -------------
     @property
     def epsilon(self) -> float:
         """The slider's ε at the 3 significant digits shown: what you read is what is spent."""
-        return float(f"{self.slider.value:.3g}")
+        return self.epsilons[self.view.index]
+
+    @epsilon.setter
+    def epsilon(self, value: float) -> None:
+        """Move the slider to the position nearest `value` (on a log scale)."""
+        target = math.log10(check_epsilon(value))
+        self.view.index = min(range(len(self.epsilons)),
+                              key=lambda i: abs(math.log10(self.epsilons[i]) - target))  # fmt: skip
+
+    @property
+    def line(self) -> str:
+        return self.view.lines[self.view.index]
+
+    @property
+    def risk(self) -> str:
+        return self.view.risks[self.view.index]
+
+    @property
+    def button_label(self) -> str:
+        return self.view.buttons[self.view.index]
+
+    @property
+    def button_disabled(self) -> bool:
+        return self.view.disabled[self.view.index]
+
+    @property
+    def result(self) -> str:
+        """HTML of the last release (the table a `%%dp_sql` cell shows) or of a refusal."""
+        return self.view.result
 
     @property
     def marker_data(self) -> pd.DataFrame:
         """The data behind the chart's marker: utility per statistic at the chosen ε."""
-        return self.marker
+        return self.curve.point(self.epsilon)
 
+    # -- precomputed per position ---------------------------------------------------------------
     def _start(self, epsilon: float | None, low: float, high: float) -> float:
         if epsilon is not None:
             value = check_epsilon(epsilon)
@@ -95,26 +122,67 @@ class TradeoffExplorer(widgets.VBox):
                 )
             return value
         remaining = self._budget.epsilon_remaining
-        return min(max(remaining / 2 if remaining > 0 else low, low), high)
+        return float(f"{min(max(remaining / 2 if remaining > 0 else low, low), high):.3g}")
 
-    def _on_slider(self, _change: dict[str, Any]) -> None:
-        self._show(self.epsilon)
-
-    def _show(self, epsilon: float) -> None:
-        self.marker = self.curve.point(epsilon)
-        set_parameters(self.chart, chosen_parameters(self.curve, epsilon))
-        budget = self._budget
-        self.line.value = html.escape(
-            self.curve.sentence(epsilon, budget.epsilon_remaining, budget.epsilon_total)
-        )
+    def _risk(self, epsilon: float) -> str:
         ceiling = dp_ceiling(epsilon, self.delta)
-        self.risk.value = html.escape(
+        return (
             f"attack risk at (ε {epsilon:.3g}, δ {self.delta:g}): any membership-inference attack "
             f"on one {self._unit} has advantage (TPR − FPR) ≤ {ceiling.advantage:.2f}, "
             f"ROC AUC ≤ {ceiling.auc:.2f}"
         )
-        self.release_button.description = f"Release at ε = {epsilon:.3g} (spends)"
-        self.release_button.disabled = epsilon > budget.epsilon_remaining + 1e-12
+
+    def _hint(self) -> str:
+        """What to add when a mean can show its noise scale only (no public row count)."""
+        if self.curve.expected_rows is not None:
+            return ""
+        if not any(s.aggregate == "mean" for s in self.curve.reference.statistics):
+            return ""
+        per = (
+            f" per {', '.join(self.curve.reference.group_by)}"
+            if self.curve.reference.group_by
+            else ""
+        )
+        return (
+            f"A mean's ± needs a public row count{per}: add --rows N to %dp_tradeoff "
+            "(expected_rows=N in Python), e.g. a survey's published size; until then its noise "
+            "scale is shown."
+        )
+
+    def _refresh_lines(self, result: str | None = None) -> None:
+        """Lines, button labels and states at every position, for the budget as it is now (and
+        the release's `result` in the same message, so the browser never shows one without the
+        other)."""
+        budget = self._budget
+        remaining = budget.epsilon_remaining
+        lines = self.curve.sentences(self.epsilons, remaining, budget.epsilon_total,
+                                     replayed=self._replays, data=self._data)  # fmt: skip
+        buttons, disabled = [], []
+        for epsilon in self.epsilons:
+            if epsilon in self._replays:
+                buttons.append(
+                    f"Show the release at ε = {epsilon:.3g} again (replays: nothing spent)"
+                )
+                disabled.append(False)
+            else:
+                buttons.append(f"Release at ε = {epsilon:.3g} (spends)")
+                disabled.append(epsilon > remaining + 1e-12)
+        with self.view.hold_sync():
+            self.view.lines, self.view.buttons, self.view.disabled = lines, buttons, disabled
+            if result is not None:
+                self.view.result = result
+
+    # -- the kernel's part: where the slider was let go, and the button ---------------------------
+    def _on_index(self, _change: dict[str, Any]) -> None:
+        self.view.kernel_index = self.view.index
+
+    def _on_message(self, _view: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("event") != "release":
+            return
+        index = content.get("index")
+        if isinstance(index, int) and 0 <= index < len(self.epsilons):
+            self.view.index = index
+        self.release()
 
     def release(self) -> Any:
         """Release the query at the slider's ε: spends from the table's budget (or replays)."""
@@ -123,12 +191,13 @@ class TradeoffExplorer(widgets.VBox):
             released = self.table.query(self.query, epsilon, alpha=self.curve.alpha,
                                         delta=self.delta)  # fmt: skip
         except PrivacyError as error:
-            self.result.value = (
-                f"<span class='jp-PrivacyTradeoff-error'>{html.escape(error.message)}</span>"
+            self.view.result = (
+                "<span class='jp-PrivacyTradeoff-error' style='color: var(--jp-error-color1)'>"
+                f"{html.escape(error.message)}</span>"
             )
             return None
         self.last_release = released
+        self._replays.add(epsilon)
         self._budget = self.table.ledger.budget(self.table.budget)
-        self.result.value = released._repr_html_()  # the same table a notebook cell shows
-        self._show(epsilon)
+        self._refresh_lines(released._repr_html_())  # the same table a `%%dp_sql` cell shows
         return released

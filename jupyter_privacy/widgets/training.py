@@ -28,21 +28,24 @@ from jupyter_privacy.core.training import (
     plan_training,
     train_dp_sgd,
 )
+from jupyter_privacy.core.training.validation import validation_mode
 from jupyter_privacy.core.validation import check_epsilon
 from jupyter_privacy.widgets.live import live_chart
 
 _PLAN_OPTIONS = ("batch_size", "epochs", "clip_norm", "learning_rate", "delta", "sampling",
-                 "accountant")  # fmt: skip
+                 "accountant", "validation_epsilon", "max_physical_batch")  # fmt: skip
 
 
 class TrainingMonitor(widgets.VBox):
-    """Pass `progress=monitor.progress` to `train_dp_sgd`; the chart redraws after every epoch."""
+    """Pass `progress=monitor.progress` to `train_dp_sgd`; the chart redraws after every epoch.
+    For `train_federated`, `TrainingMonitor(unit="round")`: its records count rounds."""
 
-    def __init__(self, progress: TrainingProgress | None = None) -> None:
+    def __init__(self, progress: TrainingProgress | None = None, unit: str = "epoch") -> None:
         self.progress = progress if progress is not None else TrainingProgress()
-        self.status = widgets.HTML("waiting for the first epoch…")
+        self.unit = unit
+        self.status = widgets.HTML(f"waiting for the first {html.escape(unit)}…")
         self.status.add_class("jp-PrivacyTraining-status")
-        self.chart = live_chart(training_chart(self.progress))
+        self.chart = live_chart(training_chart(self.progress, unit))
         self.progress.on_epoch(self._on_epoch)
         super().__init__([self.status, self.chart])
         self.add_class("jp-PrivacyTraining")
@@ -57,10 +60,10 @@ class TrainingMonitor(widgets.VBox):
                     if record.val_accuracy is not None else "")  # fmt: skip
         replayed = " (replayed from the ledger, nothing spent)" if record.replayed else ""
         self.status.value = html.escape(
-            f"epoch {record.epoch}/{record.epochs}{replayed}: ε {record.epsilon:.3g} so far "
+            f"{self.unit} {record.epoch}/{record.epochs}{replayed}: ε {record.epsilon:.3g} so far "
             f"({record.accountant}, {record.sampling} sampling, δ {record.delta:g}){accuracy}"
         )
-        self.chart.chart = training_chart(self.progress)
+        self.chart.chart = training_chart(self.progress, self.unit)
 
 
 class NoiseSweep(widgets.VBox):
@@ -87,7 +90,7 @@ class NoiseSweep(widgets.VBox):
         self.sigmas, self.validation_data, self.options = sigmas, validation_data, options
         self.ledger = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
         self.plans = [self._plan(s) for s in sigmas]
-        self.planned_epsilon = sum(p.planned.epsilon for p in self.plans)
+        self.planned_epsilon = sum(p.total_epsilon for p in self.plans)  # DP validation included
         self.planned_delta = sum(p.delta for p in self.plans)
         self.results: list[TrainingResult] = []
         self.warning = widgets.HTML(self._warning_text())
@@ -100,8 +103,10 @@ class NoiseSweep(widgets.VBox):
     def _plan(self, sigma: float) -> Any:
         defaults = inspect.signature(train_dp_sgd).parameters
         chosen = {k: self.options.get(k, defaults[k].default) for k in _PLAN_OPTIONS}
+        public = self.options.get("validation_public", defaults["validation_public"].default)
         return plan_training(dataset_size=len(self.x), noise_multiplier=sigma,
-                             target_epsilon=None, **chosen)  # fmt: skip
+                             target_epsilon=None,
+                             validation=validation_mode(self.validation_data, public), **chosen)  # fmt: skip
 
     def _warning_text(self) -> str:
         plan = self.plans[0].planned
@@ -133,13 +138,14 @@ class NoiseSweep(widgets.VBox):
             self.model, self.x, self.y, budget=self.budget, ledger=self.ledger,
             validation_data=self.validation_data, noise_multiplier=s, **self.options) is not None]  # fmt: skip
 
-    def run(self) -> list[TrainingResult]:
-        """Check the runs that would train fit the budget, then train (or replay) each in turn."""
+    def run(self) -> SweepResults:
+        """Check the runs that would train fit the budget, then train (or replay) each in turn.
+        Returns the results (a list) with a compact table as its repr."""
         pending = self.sigmas[len(self.results) :]
         replaying = self.replaying()
         spending = [p for s, p in zip(self.sigmas, self.plans, strict=True)
                     if s in pending and s not in replaying]  # fmt: skip
-        epsilon = sum(p.planned.epsilon for p in spending)
+        epsilon = sum(p.total_epsilon for p in spending)
         delta = sum(p.delta for p in spending)
         state = self.ledger.budget(self.budget)
         if epsilon > state.epsilon_remaining or delta > state.delta_remaining:
@@ -167,9 +173,31 @@ class NoiseSweep(widgets.VBox):
             self.results.append(result)
             self.chart.chart = sweep_chart(self.data)
         trained = [r for r in self.results if not r.release.replayed]
-        spent = sum(r.epsilon.epsilon for r in trained)
+        spent = sum(r.total_epsilon for r in trained)
         self.status.value = html.escape(
             f"done: {len(self.results)} runs recorded in '{self.budget}': {len(trained)} trained "
             f"(ε {spent:.3g} spent), {len(self.results) - len(trained)} replayed (nothing spent)"
         )
-        return self.results
+        return SweepResults(self.results, self.data)
+
+
+class SweepResults(list[TrainingResult]):
+    """`NoiseSweep.run()`'s results: a list of TrainingResult whose repr is one line per run."""
+
+    def __init__(self, results: Sequence[TrainingResult], data: pd.DataFrame) -> None:
+        super().__init__(results)
+        self.data = data  # the sweep's chart data at the time (σ, ε, δ, validation accuracy)
+
+    def __repr__(self) -> str:
+        lines = [f"{len(self)} noise-sweep runs (σ → ε, validation accuracy):"]
+        for result, row in zip(self, self.data.itertuples(), strict=True):
+            accuracy = "-" if pd.isna(row.val_accuracy) else f"{row.val_accuracy:.3f}"
+            how = "replayed, nothing spent" if result.release.replayed else "trained, spent"
+            lines.append(
+                f"  σ {row.noise_multiplier:g}: ε {row.epsilon:.3g} at δ {row.delta:g}, "
+                f"accuracy {accuracy} ({how}; release {result.release.id})"
+            )
+        return "\n".join(lines)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))

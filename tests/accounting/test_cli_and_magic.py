@@ -7,6 +7,8 @@ import json
 import pytest
 
 from jupyter_privacy.cli import main
+from jupyter_privacy.core.accounting import DpSgdSetting
+from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.magics.accounting import run_dp_epsilon
 
 MNIST = "--dataset-size 60000 --batch-size 256 --epochs 60 --delta 1e-5"
@@ -61,13 +63,32 @@ def test_epochs_command(capsys):
     ("line", "words"),
     [
         ("epsilon --dataset-size 100 --batch-size 200 --epochs 1 --noise-multiplier 1", "larger"),
-        ("epsilon --dataset-size 100 --batch-size 10 --epochs 1 --noise-multiplier 1 --delta 0.5",
+        ("noise --target-epsilon 3 --dataset-size 100 --batch-size 10 --epochs 1 --delta 0.5",
          "1/n"),
+        ("epsilon --dataset-size 100 --batch-size 10 --epochs 1 --noise-multiplier 1 --delta 0",
+         "delta must be > 0"),
     ],
 )  # fmt: skip
 def test_cli_bad_input_exits_2_with_one_line(capsys, line, words):
     code, _out, err = run_cli(capsys, line)
     assert code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_epsilon_calculator_computes_and_warns_at_delta_of_one_over_n_or_more(capsys):
+    """A calculator answers (with a warning); spending keeps refusing such a δ."""
+    line = "epsilon --dataset-size 100 --batch-size 10 --epochs 1 --noise-multiplier 1 --delta 0.02"
+    code, out, _ = run_cli(capsys, line)
+    assert code == 0 and "pld" in out
+    assert out.rstrip().splitlines()[-1].startswith("warning: delta 0.02 is not below 1/n")
+    assert "training and the ledger refuse it" in out
+    code, out, _ = run_cli(capsys, line + " --json")
+    report = json.loads(out)
+    assert code == 0 and report["setting"]["delta"] == 0.02 and "strict_delta" not in out
+    assert all(r["epsilon"] > 0 for r in report["results"]) and len(report["warnings"]) == 1
+    code, out, _ = run_cli(capsys, line.replace("0.02", "0.001") + " --json")
+    assert "warnings" not in json.loads(out)
+    with pytest.raises(InvalidParameterError, match="not below 1/n"):
+        DpSgdSetting(100, 10, 1.0, 0.02, epochs=1)  # what training and the ledger build
 
 
 def test_magic_shares_the_words_and_keeps_output():

@@ -51,7 +51,7 @@ def test_package_import_is_light_and_lazy_names_resolve() -> None:
     assert out.stdout.strip() == "[] ['PrivateTable', 'dp_sgd_epsilon', 'load_example']"
 
 
-GLUE = ("magics", "widgets", "server", "pilot")
+GLUE = ("magics", "widgets", "server", "pilot", "encrypted_server")
 
 
 def test_glue_layers_do_not_import_each_other() -> None:

@@ -150,3 +150,13 @@ def test_split_option_weights_the_aggregates_and_bad_weights_are_one_line(ip):
     assert spent() == pytest.approx(1.0)
     assert "1 weight(s) for 2 statistic(s)" in usage_error(ip, "--epsilon 1 --split 2", QUERY)
     assert spent() == pytest.approx(1.0)
+
+
+def test_preview_rows_plan_the_mean_accuracy_and_are_refused_on_a_release(ip, capsys):
+    ip.run_cell_magic("dp_sql", "--epsilon 1 --preview -o p", QUERY)
+    assert "add expected_rows=N (--rows N)" in capsys.readouterr().out
+    ip.run_cell_magic("dp_sql", "--epsilon 1 --preview --rows 50 -o p", QUERY)
+    assert ip.user_ns["p"].statistics[1].accuracy is not None
+    assert "± planned for 50 rows per region" in capsys.readouterr().out
+    assert "--rows plans a --preview" in usage_error(ip, "--epsilon 1 --rows 50", QUERY)
+    assert spent() == 0

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_privacy.core.templates import list_templates
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
@@ -30,7 +32,7 @@ def test_binder_files_install_a_working_lab(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=600)  # fmt: skip
     assert post.returncode == 0, post.stdout[-2000:] + post.stderr[-2000:]
     staged = sorted(p.name for p in (home / "pilot").glob("*.ipynb"))
-    assert staged[0].startswith("01_") and len(staged) == 6
+    assert staged[0].startswith("01_") and len(staged) == len(list_templates())
     check = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "check"],
                            capture_output=True, text=True)  # fmt: skip
     assert check.returncode == 0, check.stdout

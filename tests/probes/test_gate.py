@@ -65,6 +65,18 @@ def test_unmeasurable_fpr_fails_with_what_to_do() -> None:
     assert "at least 1000 non-members" in result.reason
 
 
+def test_tied_losses_fail_a_low_fpr_gate_instead_of_passing_vacuously() -> None:
+    # Every member at loss 0, and 0.18% of the non-members too: the deterministic test reads
+    # TPR 0 at FPR 0.1% (and passed any limit); the randomized threshold reads 0.56.
+    members = np.zeros(1000)
+    non_members = np.r_[np.zeros(18), np.linspace(0.01, 5, 9982)]
+    report = loss_attack(members, non_members, fprs=(0.001, 0.002))
+    (result,) = probe_gate(report, [parse_tpr_at_fpr("5%@0.1%")])
+    assert not result.passed
+    assert result.observed == pytest.approx(0.001 / 0.0018, abs=1e-6)
+    assert [e.tpr for e in report.tpr_at_fpr] == [pytest.approx(0.5556, abs=1e-4), 1.0]
+
+
 @pytest.mark.parametrize(
     ("text", "tpr", "fpr"),
     [("0.01@0.001", 0.01, 0.001), ("1%@0.1%", 0.01, 0.001), (" 5% @ 1% ", 0.05, 0.01)],

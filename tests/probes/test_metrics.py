@@ -35,8 +35,49 @@ def test_roc_matches_scikit_learn(scores: tuple[np.ndarray, np.ndarray]) -> None
     np.testing.assert_allclose(ours.tpr, tpr)
     assert ours.auc == pytest.approx(roc_auc_score(labels, pooled), abs=1e-12)
     assert ours.advantage == pytest.approx(np.max(tpr - fpr))
-    for level in (0.01, 0.05, 0.2):
-        assert ours.tpr_at_fpr(level)[0] == pytest.approx(np.max(tpr[fpr <= level]))
+    for level in (0.01, 0.05, 0.2):  # between scikit-learn's ROC points: interpolated
+        below = np.flatnonzero(fpr <= level)[-1]
+        share = (level - fpr[below]) / (fpr[below + 1] - fpr[below])
+        expected = tpr[below] + share * (tpr[below + 1] - tpr[below])
+        assert ours.tpr_at_fpr(level) == (pytest.approx(expected), pytest.approx(level))
+
+
+def randomized_test_tpr(members: np.ndarray, non_members: np.ndarray, fpr: float) -> float:
+    """Reference: walk the distinct scores from the top, taking whole tie groups while the FPR
+    allowance lasts, then the next group with the probability that spends the rest."""
+    tpr, spent = 0.0, 0.0
+    for score in np.unique(np.r_[members, non_members])[::-1]:
+        group_fpr = np.mean(non_members == score)
+        group_tpr = np.mean(members == score)
+        if spent + group_fpr <= fpr + 1e-12:
+            tpr, spent = tpr + group_tpr, spent + group_fpr
+            continue
+        return tpr + group_tpr * (fpr - spent) / group_fpr
+    return tpr
+
+
+def test_tpr_at_fpr_uses_a_randomized_threshold_on_ties(scores) -> None:
+    members, non_members = scores
+    curve = roc(members, non_members)
+    for level in (0.001, 0.004, 0.0123, 0.05, 0.33):
+        tpr, reached = curve.tpr_at_fpr(level)
+        assert tpr == pytest.approx(randomized_test_tpr(members, non_members, level))
+        assert reached == pytest.approx(level)
+
+
+def test_tied_members_cannot_pass_a_tpr_gate_vacuously() -> None:
+    # The audit's case: every member at loss 0, and 0.18% of the non-members too.
+    members = np.zeros(1000)
+    non_members = np.r_[np.zeros(18), -np.linspace(0.01, 5, 9982)]  # scores are −loss
+    curve = roc(members, non_members)
+    assert curve.auc > 0.998
+    tpr_01, reached = curve.tpr_at_fpr(0.001)
+    assert reached == 0.001 and tpr_01 == pytest.approx(0.001 / 0.0018)  # was 0.0
+    assert curve.tpr_at_fpr(0.002)[0] == 1.0
+    grid = np.linspace(0, 0.01, 201)
+    values = [curve.tpr_at_fpr(level)[0] for level in grid]
+    assert values == sorted(values)  # monotone in the FPR
+    assert values[0] == 0.0 and values[-1] == 1.0
 
 
 def test_clopper_pearson_known_values() -> None:

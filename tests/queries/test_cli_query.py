@@ -97,3 +97,13 @@ def test_split_weights_the_aggregates(capsys, base, ledger):
     code, _, err = run(capsys, [*base, "--epsilon", "1", "--split", "1,0", SQL])
     assert code == 2 and "finite and > 0" in err
     assert ledger.budget("study").epsilon_spent == pytest.approx(1.0)
+
+
+def test_preview_rows_give_the_mean_accuracy(capsys, base, ledger):
+    code, out, _ = run(
+        capsys, [*base, "--epsilon", "1", "--preview", "--rows", "50", "--json", SQL]
+    )
+    mean = json.loads(out)["preview"]["statistics"][1]
+    assert code == 0 and mean["mean_accuracy"] > 0
+    code, _, err = run(capsys, [*base, "--epsilon", "1", "--rows", "50", SQL])
+    assert code == 2 and "--rows plans a --preview" in err and ledger.history("study") == []

@@ -32,7 +32,7 @@ def test_count_release_carries_value_cost_noise_and_ledger_entry(make_table, led
     entry = ledger.history("study")[-1]
     assert entry.id == release.entry_id and entry.epsilon == 1.0
     assert entry.details["privacy_unit"].startswith("one person")
-    assert entry.details["data_fingerprint"].startswith("sha256:")
+    assert entry.details["data_fingerprint"].startswith("hmac-sha256:")  # keyed: ledger secret
     assert release.budget_epsilon_remaining == pytest.approx(9.0)
 
 

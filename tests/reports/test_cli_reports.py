@@ -92,6 +92,20 @@ def test_checklist_outputs_and_unknown_market(capsys: Any, tmp_path: Path) -> No
     assert code == 2 and "unknown market 'atlantis'; known markets:" in err and "jp (Japan)" in err
 
 
+def test_checklist_without_use_case_covers_every_use_case(capsys: Any) -> None:
+    from jupyter_privacy.core.reports.compliance import USE_CASES
+
+    code, out, err = run(capsys, "checklist", "--market", "eu", "--json")
+    assert code == 0 and "no --use-case: the checklist for every use case" in err
+    every = json.loads(out)
+    assert every["use_cases"] == list(USE_CASES)
+    code, out, _ = run(capsys, "checklist", "--market", "eu", "--use-case", "analytics", "--json")
+    narrow = json.loads(out)
+    assert 0 < len(narrow["items"]) < len(every["items"])
+    code, _, err = run(capsys, "checklist")
+    assert code == 2 and "name at least one market" in err
+
+
 def test_checklist_status_gates_check(capsys: Any, tmp_path: Path) -> None:
     status = tmp_path / "status.json"
     run(

@@ -121,7 +121,8 @@ def test_card_from_ledger_writes_valid_artifacts(trained: Ledger, probe_report: 
     assert guarantee["epsilon"] == 2.5 and guarantee["delta"] == 1e-5
     assert guarantee["accountant"] == TRAINING_DETAILS["accountant"]
     assert guarantee["sampling"] == "Poisson, q = 0.01" and guarantee["missing"] == []
-    assert privacy["data_provenance"][0]["fingerprint"] == "sha256:aaa"
+    assert "fingerprint" not in privacy["data_provenance"][0]  # no data digest is published
+    assert "sha256:aaa" not in json.dumps([privacy, budget, mct])
     assert guarantee["weights_sha256"] == WEIGHTS  # names the exact model file
     assert f"| weights sha256 | {WEIGHTS} |" in paths["markdown"].read_text()
     assert "weights_sha256" not in budget["releases"][0]  # a query release has no model file
@@ -140,8 +141,8 @@ def test_card_from_ledger_writes_valid_artifacts(trained: Ledger, probe_report: 
     kinds = [(c["kind"], c["change"]) for c in privacy["privacy_changelog"]]
     assert kinds[0] == ("budget", "budget created: ε 4, δ 1e-05")
     assert any(k == "budget" and "approved by DPO" in c for k, c in kinds)
-    assert ("dataset", "dataset first seen: fingerprint sha256:aaa") in kinds
-    assert ("dataset", "dataset changed: fingerprint sha256:bbb") in kinds
+    assert ("dataset", "dataset first seen (release #4)") in kinds
+    assert ("dataset", "dataset changed: release #5 read different data") in kinds
     assert sum(1 for k, _ in kinds if k == "labels") == 1
 
 

@@ -161,6 +161,7 @@ def test_release_recorded_before_digests_still_replays(tmp_path, ledger, store, 
     details = {k: v for k, v in recorded.details.items() if not k.endswith("_sha256")}
     old = tmp_path / "old"
     shutil.copytree(store / "models", old / "models")
+    shutil.copy2(store / "secret", old / "secret")  # the ledger's secret moves with it
     with open_ledger(f"sqlite:///{old / 'ledger.db'}") as old_ledger:
         old_ledger.create_budget("m", 50.0, 1e-3)
         old_ledger.spend("m", recorded.epsilon, recorded.delta, value=recorded.value,

@@ -101,7 +101,7 @@ def test_find_training_replay_asks_without_spending(tmp_path, data) -> None:
         assert _would_replay(ledger, data, fresh=True) is None
         assert _would_replay(ledger, data, learning_rate=0.3) is None
         assert _would_replay(ledger, data, noise_multiplier=3.0) is None
-        assert ledger.budget("m").release_count == 1
+        assert ledger.budget("m").release_count == 1 + SETTINGS["epochs"]  # + DP validation counts
         for path in (tmp_path / "models").glob("*.npz"):
             path.unlink()
         with pytest.raises(InvalidParameterError, match=r"weights file .* is missing"):

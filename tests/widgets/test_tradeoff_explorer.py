@@ -28,35 +28,75 @@ def table(ledger: Ledger) -> PrivateTable:
 def test_slider_moves_the_marker_and_line_and_spends_nothing(table, ledger) -> None:
     explorer = TradeoffExplorer(table, QUERY, epsilon=0.1, expected_rows=500)
     before = explorer.marker_data.copy()
-    line = explorer.line.value
+    line = explorer.line
     assert line.startswith("at ε = 0.1 the row count is ±") and "0.9 of 1.0 left" in line
-    explorer.slider.value = 0.5
+    explorer.epsilon = 0.5  # the nearest position: 10^-0.3 at three digits
+    assert explorer.view.kernel_index == explorer.view.index  # the kernel took the position in
     after = explorer.marker_data
-    assert after.epsilon.tolist() == [0.5, 0.5]
+    assert after.epsilon.tolist() == [0.501, 0.501]
     assert (after.utility < before.utility).all()  # more ε, smaller ±
-    assert explorer.chart.params.chosen_epsilon == 0.5
-    assert explorer.chart.params.chosen_utility_0 == pytest.approx(after.utility.iloc[0])
-    assert "at ε = 0.5" in explorer.line.value and "0.5 of 1.0 left" in explorer.line.value
-    assert explorer.release_button.description == "Release at ε = 0.5 (spends)"
-    ceiling = dp_ceiling(0.5, 0.0)
-    assert f"advantage (TPR − FPR) ≤ {ceiling.advantage:.2f}" in explorer.risk.value
-    assert "on one person has" in explorer.risk.value
+    index = explorer.view.index
+    for k, row in enumerate(after.itertuples()):  # the browser's marker reads these values
+        assert explorer.view.series[k]["values"][index] == pytest.approx(row.utility)
+    assert "at ε = 0.501" in explorer.line and "0.499 of 1.0 left" in explorer.line
+    assert explorer.button_label == "Release at ε = 0.501 (spends)"
+    ceiling = dp_ceiling(0.501, 0.0)
+    assert f"advantage (TPR − FPR) ≤ {ceiling.advantage:.2f}" in explorer.risk
+    assert "on one person has" in explorer.risk
+    assert explorer.view.hint == ""  # the mean has its ± (expected_rows)
     assert ledger.budget("study").epsilon_spent == 0.0
 
 
-def test_release_spends_once_and_shows_the_result(table, ledger) -> None:
+def test_every_position_is_precomputed_and_matches_the_curve(table) -> None:
+    explorer = TradeoffExplorer(table, QUERY, epsilon=0.3, expected_rows=500)
+    view = explorer.view
+    assert len(view.epsilons) == len(view.labels) == len(view.lines) == len(view.risks) == 302
+    assert 0.3 in view.epsilons and view.labels[view.index] == "0.3"  # the start is a position
+    for index in (0, 57, 150, len(view.epsilons) - 1):
+        epsilon = view.epsilons[index]
+        assert view.lines[index] == explorer.curve.sentence(epsilon, 1.0, 1.0)
+        assert view.labels[index] == f"{epsilon:.3g}"
+    assert [s["name"] for s in view.series] == ["count", "mean_wage"]
+    assert view.measure.startswith("± at 95%") and view.measure.endswith("(smaller is better)")
+
+
+def test_without_rows_a_mean_shows_its_noise_scale_and_the_hint(table) -> None:
+    explorer = TradeoffExplorer(table, "SELECT AVG(wage) FROM t", epsilon=0.1)
+    assert "the mean wage gets noise of scale" in explorer.line
+    assert "add --rows N to %dp_tradeoff (expected_rows=N in Python)" in explorer.view.hint
+    declared = TradeoffExplorer(table.for_budget("study"), QUERY, epsilon=0.1, expected_rows=500)
+    assert declared.view.hint == ""
+
+
+def test_release_spends_once_then_the_button_says_it_replays(table, ledger) -> None:
     explorer = TradeoffExplorer(table, QUERY, epsilon=0.3)
     released = explorer.release()
     assert released is not None and not released.replayed and released.epsilon == 0.3
     state = ledger.budget("study")
     assert state.epsilon_spent == pytest.approx(0.3) and state.release_count == 1
     assert ledger.history("study")[-1].description == released.query
-    assert "spent ε 0.3" in explorer.result.value
-    assert "0.4 of 1.0 left afterwards" in explorer.line.value  # the budget as it is now
-    explorer.slider.value = 0.8
-    assert explorer.release_button.disabled and "releasing is refused" in explorer.line.value
-    assert explorer.release() is None and "has" in explorer.result.value  # one-line refusal
+    assert "spent ε 0.3" in explorer.result and "<table>" in explorer.result
+    assert explorer.button_label == "Show the release at ε = 0.3 again (replays: nothing spent)"
+    assert "replays the stored release: nothing spent, 0.7 of 1.0 left" in explorer.line
+    again = explorer.release()
+    assert again.replayed and ledger.budget("study").epsilon_spent == pytest.approx(0.3)
+    assert "Replayed: nothing spent now" in explorer.result
+    explorer.epsilon = 0.2
+    assert "0.5 of 1.0 left afterwards" in explorer.line  # the budget as it is now
+    assert explorer.button_label == "Release at ε = 0.2 (spends)"
+    explorer.epsilon = 0.8
+    assert explorer.button_disabled and "releasing is refused" in explorer.line
+    assert explorer.release() is None and "has" in explorer.result  # one-line refusal
     assert ledger.budget("study").epsilon_spent == pytest.approx(0.3)
+
+
+def test_the_button_message_releases_at_the_position_it_carries(table, ledger) -> None:
+    explorer = TradeoffExplorer(table, QUERY, epsilon=0.1)
+    index = explorer.epsilons.index(0.2)
+    explorer._on_message(explorer.view, {"event": "release", "index": index}, [])
+    assert explorer.epsilon == 0.2 and explorer.last_release.epsilon == 0.2
+    explorer._on_message(explorer.view, {"event": "other"}, [])
+    assert ledger.budget("study").epsilon_spent == pytest.approx(0.2)
 
 
 def test_a_start_outside_the_range_is_a_clear_error(table) -> None:
@@ -77,7 +117,7 @@ def test_magic_shows_the_explorer_for_a_table_variable(shell, ledger) -> None:
         "dp_tradeoff", 'people "SELECT SUM(wage) FROM people" --epsilon 0.2 -o ex'
     )
     assert isinstance(explorer, TradeoffExplorer) and shell.user_ns["ex"] is explorer
-    assert explorer.epsilon == 0.2 and "the sum of wage is ±" in explorer.line.value
+    assert explorer.epsilon == 0.2 and "the sum of wage is ±" in explorer.line
     assert ledger.budget("study").epsilon_spent == 0.0
 
 

@@ -11,6 +11,7 @@ import os
 
 import pandas as pd
 import pytest
+from IPython.lib.pretty import pretty
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 pytestmark = [pytest.mark.tf, pytest.mark.slow]
@@ -58,7 +59,7 @@ def test_monitor_draws_each_epoch_and_the_same_curve_on_replay(digits, ledger) -
     pd.testing.assert_frame_equal(replayed.data, data)
     assert replayed.chart.spec == trained.chart.spec
     assert "epoch 2/2 (replayed from the ledger, nothing spent)" in replayed.status.value
-    assert ledger.budget("models").release_count == 1
+    assert ledger.budget("models").release_count == 1 + 2  # the model, a DP validation per epoch
 
 
 def test_sweep_records_every_run_and_refuses_what_does_not_fit(digits, ledger) -> None:
@@ -68,10 +69,17 @@ def test_sweep_records_every_run_and_refuses_what_does_not_fit(digits, ledger) -
                        noise_multipliers=[0.8, 2.0], **OPTIONS)  # fmt: skip
     assert "This sweep spends privacy budget" in sweep.warning.value
     results = sweep.run()
-    releases = ledger.history("sweep")
-    assert len(releases) == 2 and all("each run spends" in r.description for r in releases)
+    assert isinstance(results, list) and list(results) == sweep.results
+    shown = pretty(results)  # what `display(sweep); sweep.run()` leaves in the cell
+    assert shown == repr(results) and len(shown.splitlines()) == 3 and len(shown) < 400
+    assert "σ 0.8: ε" in shown and "(trained, spent; release" in shown
+    assert repr(results[0]).startswith("<TrainingResult: DP-SGD") and len(repr(results[0])) < 400
+    releases = ledger.history("sweep")  # each run: its model and a DP validation count per epoch
+    assert len(releases) == 2 * (1 + 2) and all(
+        "each run spends" in r.description for r in releases
+    )
     spent = ledger.budget("sweep").epsilon_spent
-    assert spent == pytest.approx(sum(r.epsilon.epsilon for r in results))
+    assert spent == pytest.approx(sum(r.total_epsilon for r in results))
     assert spent == pytest.approx(sweep.planned_epsilon)
     data = sweep.data
     assert data.noise_multiplier.tolist() == [0.8, 2.0]
@@ -123,7 +131,7 @@ def test_rerun_sweep_near_the_end_of_its_budget_replays_for_free(digits, ledger,
     assert "Nothing was trained" in message
     with pytest.raises(BudgetExceededError, match=r"2 of 2 runs that would train \(0 replay"):
         sweep([0.8, 2.0], fresh=True).run()
-    assert ledger.budget("tight").release_count == 2
+    assert ledger.budget("tight").release_count == 2 * (1 + 2)
     assert ledger.budget("tight").epsilon_spent == spent
 
     ledger.raise_budget("tight", epsilon=spent + 30.0, reason="test: room for one more run")
@@ -131,5 +139,5 @@ def test_rerun_sweep_near_the_end_of_its_budget_replays_for_free(digits, ledger,
     mixed.run()
     assert [r.release.replayed for r in mixed.results] == [True, True, False]
     assert ledger.budget("tight").epsilon_spent == pytest.approx(
-        spent + mixed.results[2].epsilon.epsilon
+        spent + mixed.results[2].total_epsilon
     )

@@ -9,18 +9,23 @@ DP-SGD numbers disagree:
 - ``shuffle``: the data are shuffled (or in any fixed order) and each example is used once per
   epoch. Without amplification the sound bound composes one full Gaussian mechanism per epoch
   (TF Privacy's "each example occurring once per epoch" line). This is what Keras ``fit`` does.
+
+`train_dp_sgd` samples as its setting says (core/training/sampling.py) and runs exactly
+`total_steps` optimizer steps, the number the Poisson accountant composes.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.validation import check_delta, check_positive_int
 
 SAMPLINGS = ("poisson", "shuffle")
+#: The accountants' names (accountants.ACCOUNTANTS has their functions), light to import.
+ACCOUNTANT_NAMES = ("rdp", "rdp-classic", "pld")
 PRIVACY_UNIT = "one training example (add-or-remove-one adjacency)"
 
 
@@ -53,10 +58,11 @@ def check_sampling(value: Any) -> str:
     return str(value)
 
 
-def check_dp_sgd_delta(value: Any, dataset_size: int) -> float:
+def check_dp_sgd_delta(value: Any, dataset_size: int, *, refuse_large: bool = True) -> float:
     """δ must be in (0, 1) and below 1/n: δ ≥ 1/n allows leaking one whole example outright.
 
-    This is an error, not a warning: a release with δ ≥ 1/n is not a meaningful guarantee.
+    This is an error, not a warning: a release with δ ≥ 1/n is not a meaningful guarantee. Only a
+    calculator passes `refuse_large=False` (and shows `large_delta_warning` instead).
     """
     delta = check_delta(value)
     if delta == 0:
@@ -64,14 +70,22 @@ def check_dp_sgd_delta(value: Any, dataset_size: int) -> float:
             "delta must be > 0 for DP-SGD (Gaussian noise gives no pure ε-DP); use e.g. 1e-5",
             parameter="delta",
         )
-    if delta >= 1.0 / dataset_size:
-        suggestion = 10.0 ** math.floor(math.log10(1.0 / (10 * dataset_size)))
-        raise InvalidParameterError(
-            f"delta {delta:g} is not below 1/n = 1/{dataset_size} = {1.0 / dataset_size:.3g}: "
-            f"with δ ≥ 1/n one example may be leaked outright. Use δ ≤ {suggestion:g}",
-            parameter="delta",
-        )
+    warning = large_delta_warning(delta, dataset_size)
+    if warning and refuse_large:
+        raise InvalidParameterError(warning, parameter="delta")
     return delta
+
+
+def large_delta_warning(delta: float, dataset_size: int) -> str:
+    """Why δ ≥ 1/n is no meaningful guarantee, or "" when δ < 1/n. Spending refuses such a δ; a
+    calculator (`jupyter privacy epsilon`) computes and shows this as a warning."""
+    if delta < 1.0 / dataset_size:
+        return ""
+    suggestion = 10.0 ** math.floor(math.log10(1.0 / (10 * dataset_size)))
+    return (
+        f"delta {delta:g} is not below 1/n = 1/{dataset_size} = {1.0 / dataset_size:.3g}: "
+        f"with δ ≥ 1/n one example may be leaked outright. Use δ ≤ {suggestion:g}"
+    )
 
 
 def default_delta(dataset_size: int) -> float:
@@ -92,6 +106,8 @@ class DpSgdSetting:
     steps: int | None = None
     sampling: str = "poisson"
     microbatching: bool = False
+    #: False only in calculators: δ ≥ 1/n is then computed (with `large_delta_warning`), never spent
+    strict_delta: bool = field(default=True, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = check_positive_int(self.dataset_size, "dataset_size")
@@ -106,7 +122,8 @@ class DpSgdSetting:
         object.__setattr__(self, "dataset_size", n)
         object.__setattr__(self, "batch_size", b)
         object.__setattr__(self, "noise_multiplier", check_noise_multiplier(self.noise_multiplier))
-        object.__setattr__(self, "delta", check_dp_sgd_delta(self.delta, n))
+        delta = check_dp_sgd_delta(self.delta, n, refuse_large=self.strict_delta)
+        object.__setattr__(self, "delta", delta)
         object.__setattr__(self, "sampling", check_sampling(self.sampling))
         if self.epochs is not None:
             epochs = _check_finite_positive(
@@ -126,11 +143,16 @@ class DpSgdSetting:
 
     @property
     def total_steps(self) -> int:
-        """Optimizer steps; Poisson uses TF Privacy's count ⌈epochs / q⌉."""
+        """Optimizer steps, exactly as many as training runs: Poisson uses TF Privacy's count
+        ⌈epochs·n / B⌉ (= ⌈epochs / q⌉); shuffle runs ⌈n / B⌉ batches per epoch, the last one
+        smaller, as Keras ``fit`` does (⌈epochs·⌈n / B⌉⌉ steps)."""
         if self.steps is not None:
             return int(self.steps)
         assert self.epochs is not None
-        return math.ceil(self.epochs * self.dataset_size / self.batch_size - 1e-9)
+        per_epoch = self.dataset_size / self.batch_size
+        if self.sampling == "shuffle":
+            per_epoch = self.steps_per_epoch
+        return math.ceil(self.epochs * per_epoch - 1e-9)
 
     @property
     def passes(self) -> int:
@@ -155,6 +177,7 @@ class DpSgdSetting:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.pop("strict_delta")
         data.update(
             sampling_probability=self.sampling_probability,
             total_steps=self.total_steps,
@@ -177,7 +200,8 @@ def dp_event(setting: DpSgdSetting) -> Any:
 SAMPLING_NOTES = {
     "poisson": (
         "assumes Poisson sampling: each example joins each batch independently with probability "
-        "q = batch/n; shuffled fixed-size batches do not meet this assumption"
+        "q = batch/n (train_dp_sgd's default pipeline does exactly this); shuffled fixed-size "
+        "batches do not meet this assumption"
     ),
     "shuffle": (
         "each example used once per epoch in any order (shuffled batches, as Keras fit does); "

@@ -40,6 +40,7 @@ from jupyter_privacy.core.ledger.models import (
 )
 from jupyter_privacy.core.ledger.provenance import current_actor, current_origin
 from jupyter_privacy.core.ledger.schema import ensure_schema
+from jupyter_privacy.core.ledger.secret import DataKey, data_key_of
 from jupyter_privacy.core.ledger.statements import (
     SELECT_BUDGET,
     SELECT_HEAD,
@@ -60,6 +61,7 @@ from jupyter_privacy.core.ledger.storage import (
 )
 from jupyter_privacy.core.ledger.transfer import copy_rows, export_document
 from jupyter_privacy.core.validation import (
+    budget_create_hint,
     check_budget_name,
     check_delta,
     check_epsilon,
@@ -92,6 +94,10 @@ class Ledger:
 
     def __repr__(self) -> str:
         return f"<Ledger {self.display_url}>"
+
+    def data_key(self) -> DataKey:
+        """The key of every digest of private data (the secret beside the ledger, secret.py)."""
+        return data_key_of(self)
 
     def _write(self) -> Any:
         conn = self._engine.connect().execution_options(sqlite_begin="IMMEDIATE")
@@ -351,11 +357,12 @@ class Ledger:
         with translated_errors(self.url), self._engine.connect() as conn:
             return verify_ledger(conn)
 
-    def export(self) -> dict[str, Any]:
-        """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification."""
+    def export(self, *, include_digests: bool = False) -> dict[str, Any]:
+        """The whole ledger as JSON-ready data: budgets, every entry with its hash, verification;
+        data digests only when asked (see published.py)."""
         report = self.verify()
         with translated_errors(self.url), self._engine.connect() as conn:
-            return export_document(conn, self.budgets(), report, self.display_url)
+            return export_document(conn, self.budgets(), report, self.display_url, include_digests)
 
     def copy_to(self, target: Ledger, *, overwrite: bool = False) -> LedgerCopy:
         """Copy every budget and entry into `target` unchanged, in one of its write transactions.
@@ -413,8 +420,8 @@ class Ledger:
             known = [r[0] for r in conn.execute(sa.select(T.budgets.c.name).order_by("name"))]
             hint = f"known budgets: {', '.join(known)}" if known else "this ledger has no budgets"
             raise UnknownBudgetError(
-                f"no budget named '{name}' in ledger {self.display_url} ({hint}); create it with "
-                f"jupyter privacy budget create {name} --epsilon <total>",
+                f"no budget named '{name}' in ledger {self.display_url} ({hint}); "
+                + budget_create_hint(name),
                 budget=name,
             )
         return row

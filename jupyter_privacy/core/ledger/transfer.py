@@ -16,6 +16,7 @@ from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import chain
 from jupyter_privacy.core.ledger import schema as T
 from jupyter_privacy.core.ledger.models import Budget, LedgerCopy, VerificationReport
+from jupyter_privacy.core.ledger.published import published_entry
 from jupyter_privacy.core.ledger.statements import SELECT_HEAD, entry_dict
 
 _CHUNK = 1000
@@ -52,16 +53,27 @@ def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool)
 
 
 def export_document(
-    conn: Connection, budgets: list[Budget], report: VerificationReport, ledger: str
-) -> dict[str, Any]:
+    conn: Connection, budgets: list[Budget], report: VerificationReport, ledger: str,
+    include_digests: bool = False,
+) -> dict[str, Any]:  # fmt: skip
+    """The export is published: data digests and replay keys are left out unless asked for
+    (published.py), so exported entries cannot be re-hashed; `verification` is the ledger's own."""
     rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
-    names = dict(conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall())
+    names: dict[int, str] = dict(
+        conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
+    )
     return {
         "format": "jupyter-privacy-ledger",
         "schema_version": T.SCHEMA_VERSION,
         "exported_at": chain.utc_now(),
         "ledger": ledger,
         "budgets": [b.to_dict() for b in budgets],
-        "entries": [{**entry_dict(r), "budget": names.get(r.budget_id)} for r in rows],
+        "entries": [
+            published_entry(
+                {**entry_dict(r), "budget": names.get(r.budget_id)}, include_digests=include_digests
+            )
+            for r in rows
+        ],
+        "data_digests": "keyed digests only" if include_digests else "omitted",
         "verification": report.to_dict(),
     }

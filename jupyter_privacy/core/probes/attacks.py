@@ -221,7 +221,7 @@ def score_report(
         }  # fmt: skip
         if bound.lower > c.epsilon:
             notes.append(
-                f"the empirical lower bound ε ≥ {bound.lower:.3f} exceeds the claimed ε "
+                f"the empirical lower bound ε ≥ {bound.lower:.4g} exceeds the claimed ε "
                 f"{c.epsilon:g}: the DP claim or its accounting is wrong"
             )
     return ProbeReport(

@@ -115,9 +115,9 @@ def _claim_result(report: ProbeReport) -> GateResult:
     bound = report.empirical_epsilon
     passed = bound["lower"] <= claimed
     if passed:
-        reason = (f"empirical ε lower bound {bound['lower']:.3f} ({bound['confidence']:.0%} "
+        reason = (f"empirical ε lower bound {bound['lower']:.4g} ({bound['confidence']:.0%} "
                   f"confidence) is consistent with the claimed ε {claimed:g}")  # fmt: skip
     else:
-        reason = (f"empirical ε lower bound {bound['lower']:.3f} exceeds the claimed ε {claimed:g}: "
+        reason = (f"empirical ε lower bound {bound['lower']:.4g} exceeds the claimed ε {claimed:g}: "
                   "the DP guarantee or its accounting is wrong; do not release")  # fmt: skip
     return GateResult("dp_claim_consistent", passed, round(bound["lower"], 4), claimed, reason)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from jupyter_privacy.core.data_errors import data_error
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.probes.metrics import FloatArray
 
@@ -175,10 +176,15 @@ def load_values(path: str | Path, column: str | None = None) -> tuple[FloatArray
                 return as_values(data.get("values", []), str(file)), kind
             return as_values(data, str(file)), None
         return as_values(_read_table(file, column), str(file)), None
-    except (OSError, ValueError) as error:
+    except OSError as error:
+        raise InvalidParameterError(
+            f"cannot read {file}: {error.strerror}", parameter="path"
+        ) from None
+    except ValueError as error:  # numpy/json/float() quote the text they cannot read
         if isinstance(error, InvalidParameterError):
             raise
-        raise InvalidParameterError(f"cannot read {file}: {error}", parameter="path") from None
+        failure = data_error(error, doing=f"reading {file}", hint="save one number per example")
+        raise failure from None
 
 
 def _read_table(file: Path, column: str | None) -> Sequence[float]:
@@ -220,7 +226,6 @@ def load_reference_losses(path: str | Path) -> Any:
             return np.load(file, allow_pickle=False)
         return np.asarray(json.loads(file.read_text()), dtype=np.float64)
     except (OSError, ValueError) as error:
-        raise InvalidParameterError(
-            f"cannot read reference losses from {file} (save a .npy or a JSON list of lists): "
-            f"{error}"
-        ) from None
+        failure = data_error(error, doing=f"reading reference losses from {file}",
+                             hint="save a .npy or a JSON list of lists")  # fmt: skip
+        raise failure from None

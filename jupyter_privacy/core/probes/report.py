@@ -111,7 +111,7 @@ class ProbeReport:
             flag = "" if entry.resolvable else "  (not resolvable: too few non-members)"
             lines.append(f"  TPR at FPR {fpr_key(entry.fpr)}: {entry.tpr:.4f}{flag}")
         lines.append(
-            f"  empirical ε ≥ {eps['lower']:.3f} with {eps['confidence']:.0%} confidence "
+            f"  empirical ε ≥ {eps['lower']:.4g} with {eps['confidence']:.0%} confidence "
             f"(point estimate {_fmt(eps['estimate'])}, δ {eps['delta']:g})"
         )
         if self.ceiling:

@@ -23,6 +23,7 @@ class ExampleDataset:
     privacy_unit: str = "one person"
     max_contributions: int = 1
     max_rows: int = 100_000  # public: the survey's size is published (28,155 rows)
+    expected_rows: int | None = None  # the published row count: previews plan means' ± with it
     columns_doc: dict[str, str] = field(default_factory=dict)
 
     def table(self, budget: str, **options: Any) -> Any:
@@ -33,11 +34,13 @@ class ExampleDataset:
         options.setdefault("keys", self.keys)
         options.setdefault("max_contributions", self.max_contributions)
         options.setdefault("max_rows", self.max_rows)
+        options.setdefault("expected_rows", self.expected_rows)
         return PrivateTable(self.frame, budget=budget, name=self.name, **options)
 
 
 _CPS1988 = {
     "description": "US Current Population Survey, March 1988: weekly wages of 28,155 men",
+    "expected_rows": 28_155,  # published with the survey
     "bounds": {"wage": (0.0, 2500.0), "education": (0.0, 18.0), "experience": (-5.0, 65.0)},
     "keys": {
         "ethnicity": ("afam", "cauc"),

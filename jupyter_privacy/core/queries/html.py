@@ -16,7 +16,9 @@ from jupyter_privacy.core.queries.release import (
     QueryPreview,
     QueryRelease,
     Statistic,
+    accuracy_notes,
     format_number,
+    noise_scales,
 )
 
 
@@ -102,21 +104,11 @@ def _statistic_headers(first: list[str]) -> list[str]:
 
 
 def _statistic_cells(stat: Statistic, *, accuracy: bool = False) -> list[str]:
-    """ε share, mechanism, each noise component's scale (a mean has two) and OpenDP's ± at α."""
-
-    def each(values: Iterable[str]) -> str:
-        values = list(values)
-        if len(values) == 1:
-            return values[0]
-        return "; ".join(f"{c.label} {v}" for c, v in zip(stat.components, values, strict=True))
-
-    cells = [
-        _cell(f"{stat.epsilon:.4g}"),
-        _cell(stat.mechanism),
-        _cell(each(format_number(c.scale) for c in stat.components)),
-    ]
+    """ε share, mechanism, each noise component's scale (a mean has two) and the statistic's ± at α
+    (a mean's only with a public row count: see `accuracy_notes`)."""
+    cells = [_cell(f"{stat.epsilon:.4g}"), _cell(stat.mechanism), _cell(noise_scales(stat))]
     if accuracy:
-        cells.append(_cell(each(format_number(c.accuracy) for c in stat.components)))
+        cells.append(_cell(format_number(stat.accuracy)))
     return cells
 
 
@@ -130,6 +122,7 @@ def _notes(query: QueryPreview) -> str:
         f"privacy unit: {escape(query.privacy_unit or 'not stated')}",
         f"accuracy at α = {query.alpha:g}: each ± and interval holds with {confidence} confidence",
         f"query: <code>{escape(query.query)}</code>",
+        *(escape(note) for note in accuracy_notes(query)),
     ]
     if query.threshold is not None:
         notes.append(

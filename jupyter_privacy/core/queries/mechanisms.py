@@ -285,14 +285,14 @@ def run(calibrated: Calibrated, data: pl.LazyFrame) -> pl.DataFrame:
     streaming engine, which OpenDP's build includes and selects through `POLARS_FORCE_NEW_STREAMING`,
     reads the scan in batches: less memory (what lets a table larger than memory be queried) and
     2-5× faster here. The plan, and so the measurement and its privacy map, are the same.
+
+    Its errors are raised as they are: they can quote the data, so the caller describes them by
+    public facts only (the source's `data_error`, core/data_errors.py).
     """
-    try:
-        with _streaming_engine():
-            # Projecting away unused columns is a stable transformation (rows stay rows).
-            frame: pl.DataFrame = calibrated.measurement(data.select(calibrated.columns)).collect()
-        return frame
-    except OpenDPException as error:
-        raise _explain(error) from None
+    with _streaming_engine():
+        # Projecting away unused columns is a stable transformation (rows stay rows).
+        frame: pl.DataFrame = calibrated.measurement(data.select(calibrated.columns)).collect()
+    return frame
 
 
 @contextlib.contextmanager

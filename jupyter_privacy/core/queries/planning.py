@@ -11,11 +11,12 @@ exponential mechanism, for which OpenDP states no accuracy: they are refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError, UnsupportedQueryError
-from jupyter_privacy.core.queries.release import QueryPreview
+from jupyter_privacy.core.queries.release import QueryPreview, Statistic
 from jupyter_privacy.core.queries.spec import QuerySpec
 
 _BISECTIONS = 60  # on the model (cheap)
@@ -101,3 +102,19 @@ def mean_plus_minus(
         return None
     farthest = max(abs(bounds[0]), abs(bounds[1]))
     return (sum_accuracy + farthest * count_accuracy) / (rows - count_accuracy)
+
+
+def plan_means(
+    statistics: Sequence[Statistic], halves: Sequence[Statistic],
+    bounds: dict[str, tuple[float, float]], rows: int,
+) -> tuple[Statistic, ...]:  # fmt: skip
+    """The statistics with each mean's planned ± at α for `rows` (what a preview shows), from the
+    same statistics summarised at α/2 (`halves`): the formula `epsilon_for` plans with."""
+    planned = []
+    for stat, half in zip(statistics, halves, strict=True):
+        if stat.aggregate == "mean" and stat.column is not None:
+            total, count = (c.accuracy for c in half.components)
+            stat = replace(stat, mean_accuracy=mean_plus_minus(total, count, bounds[stat.column],
+                                                               rows))  # fmt: skip
+        planned.append(stat)
+    return tuple(planned)

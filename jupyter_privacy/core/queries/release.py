@@ -32,6 +32,8 @@ class Statistic:
     column: str | None
     epsilon: float
     components: tuple[NoiseComponent, ...]
+    #: a mean's planned ± at α for a public row count (`planning.mean_plus_minus`); None without one
+    mean_accuracy: float | None = None
 
     @property
     def mechanism(self) -> str:
@@ -44,9 +46,12 @@ class Statistic:
 
     @property
     def accuracy(self) -> float | None:
-        """OpenDP's ± at α for counts and sums; None for means and quantiles (see docs/queries.md)."""
+        """OpenDP's ± at α for counts and sums; a mean's planned ± when a public row count was
+        given (else None); None for quantiles (see docs/queries.md)."""
         if self.aggregate in ("count", "sum"):
             return self.components[0].accuracy
+        if self.aggregate == "mean":
+            return self.mean_accuracy
         return None
 
 
@@ -81,6 +86,7 @@ class QueryPreview:
     privacy_unit: str = ""
     threshold: int | None = None
     budget_epsilon_remaining: float | None = None  # a preview: what a release would spend from
+    expected_rows: int | None = None  # the public row count (per group) behind means' planned ±
 
     @property
     def mechanism(self) -> str:
@@ -104,17 +110,19 @@ class QueryPreview:
 
     def __str__(self) -> str:
         rows = [
-            [s.name, f"{s.epsilon:.4g}", s.mechanism, _scales(s), _accuracies(s)]
+            [s.name, f"{s.epsilon:.4g}", s.mechanism, noise_scales(s), format_number(s.accuracy)]
             for s in self.statistics
         ]
         headers = ["statistic", "ε", "mechanism", "noise scale", f"± at α={self.alpha:g}"]
         head = f"preview (nothing spent): ε {self.epsilon:g}, δ {self.delta:g} of '{self.budget}'"
         if self.budget_epsilon_remaining is not None:
             head += f" (ε {format_number(self.budget_epsilon_remaining)} remaining)"
+        notes = "".join(f"\n{note}" for note in accuracy_notes(self))
         return (
             head
             + "\n"
             + tabulate(rows, headers=headers, tablefmt="simple")
+            + notes
             + self._threshold_note()
         )
 
@@ -191,7 +199,8 @@ class QueryRelease(QueryPreview):
         )
         foot = f"{state} from '{self.budget}' (entry {self.entry_id}{left}); {self.mechanism}"
         table = tabulate(rows, headers=headers, tablefmt="simple")
-        return table + "\n" + foot + self._threshold_note()
+        notes = "".join(f"\n{note}" for note in accuracy_notes(self))
+        return table + "\n" + foot + notes + self._threshold_note()
 
     def _repr_html_(self) -> str:
         """The release as a notebook table: values, ±, intervals, cost, budget left, replay."""
@@ -210,9 +219,37 @@ def format_number(value: float | None) -> str:
     return f"{value:.6g}"
 
 
-def _scales(stat: Statistic) -> str:
-    return ", ".join(format_number(c.scale) for c in stat.components)
+def noise_scales(stat: Statistic) -> str:
+    """One scale, or each component's with its label (a mean: "sum 3.3e+04; count 13.3")."""
+    if len(stat.components) == 1:
+        return format_number(stat.components[0].scale)
+    return "; ".join(f"{c.label} {format_number(c.scale)}" for c in stat.components)
 
 
-def _accuracies(stat: Statistic) -> str:
-    return ", ".join(format_number(c.accuracy) for c in stat.components)
+def accuracy_notes(query: QueryPreview) -> list[str]:
+    """One line per mean or quantile saying where its ± comes from, or what to add for one. A
+    release's mean needs none: its interval comes from its own noisy count."""
+    per = f" per {', '.join(query.group_by)}" if query.group_by else ""
+    notes = []
+    for stat in query.statistics:
+        if stat.aggregate == "mean" and not isinstance(query, QueryRelease):
+            if stat.mean_accuracy is not None:
+                notes.append(
+                    f"{stat.name}: ± planned for {query.expected_rows:,} rows{per} (a public "
+                    "estimate; worst case over the bounds, sum and count each at α/2); a "
+                    "release's interval comes from its own noisy count"
+                )
+            elif query.expected_rows is not None:
+                notes.append(
+                    f"{stat.name}: no ± at this ε: the count's ± reaches the "
+                    f"{query.expected_rows:,} rows expected{per}; raise ε"
+                )
+            else:
+                notes.append(
+                    f"{stat.name}: its ± depends on how many rows it averages; add "
+                    f"expected_rows=N (--rows N), a public row count{per}, for a ± on the mean"
+                )
+        elif stat.aggregate == "quantile":
+            notes.append(f"{stat.name}: no ±: OpenDP states no accuracy for the exponential "
+                         "mechanism behind quantiles")  # fmt: skip
+    return notes

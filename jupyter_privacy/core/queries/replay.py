@@ -3,6 +3,11 @@
 The key hashes the budget, the canonical query, every parameter that shapes the release (ε, δ,
 bounds, imputation, keys, candidates, contribution and size bounds) and a fingerprint of the data.
 The confidence level α is left out: it changes only the reported accuracy, recomputed on replay.
+
+The fingerprint is keyed (HMAC under the ledger's secret, core/ledger/secret.py): the fast inner
+hashes of columns and file samples never leave memory, and what is stored cannot be recomputed
+from guessed data without the secret. So the replay key, derived from it, stays stable for the
+same data and ledger and reveals nothing either.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ import numpy as np
 import polars as pl
 import xxhash
 
-KEY_VERSION = 2  # 2: per-column frame hashes and sampled file fingerprints
+from jupyter_privacy.core.ledger.secret import DataKey
+
+KEY_VERSION = 3  # 2: per-column frame hashes and sampled file fingerprints; 3: keyed fingerprints
+KEY_PREFIX = "dpq2:"  # dpq1: keys of versions 1-2 (unkeyed fingerprints)
 _FIXED_WIDTH = (pl.Float32, pl.Float64, pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16,
                 pl.UInt32, pl.UInt64, pl.Boolean)  # fmt: skip
 _HASH_SEEDS = (0x6A09E667, 0xBB67AE85, 0x3C6EF372, 0xA54FF53A)  # fixed: stable across runs
@@ -73,10 +81,9 @@ def file_digest(stat: FileStat, *, parquet: bool) -> tuple[str, int]:
     return digest.hexdigest(), read
 
 
-def files_fingerprint(kind: str, digests: list[str]) -> str:
-    """One fingerprint for a table made of files (their order is the sorted path order)."""
-    joined = "|".join([f"files:{kind}", *digests])
-    return "sha256:" + hashlib.sha256(joined.encode()).hexdigest()
+def files_fingerprint(kind: str, digests: list[str], key: DataKey) -> str:
+    """One keyed fingerprint for a table made of files (their order is the sorted path order)."""
+    return key.digest(f"files:{kind}", *digests)
 
 
 def replay_key(
@@ -88,11 +95,12 @@ def replay_key(
         "delta": repr(float(delta)), "parameters": parameters, "data": fingerprint,
     }  # fmt: skip
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return "dpq1:" + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    return KEY_PREFIX + hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
 
 def column_hash(series: pl.Series) -> str:
     """A hash of a column's values in row order, for the data fingerprint of an in-memory table.
+    Unkeyed and fast: it only ever feeds the keyed fingerprint, and is never stored or shown.
 
     Fixed-width columns: XXH3-128 over the value buffer and, when there are nulls, the null mask
     (one pass at memory speed, ~5 ms per 80 MB). Other types (strings, dates, …): polars' 64-bit

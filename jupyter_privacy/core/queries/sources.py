@@ -4,9 +4,9 @@ OpenDP receives a file scan, never an in-memory frame: handing it a 10-million-r
 every value (seconds), a scan costs milliseconds. Two kinds of source:
 
 - `FrameSource` (pandas/polars data): each column is written on first use to its own Arrow IPC file
-  in a private temporary folder (mode 0700, in shared memory when there is room, removed when the
-  table is garbage-collected or Python exits); a query scans only the columns it reads. Its
-  fingerprint hashes those columns' values. A COUNT that reads no column scans a one-bit-per-row
+  in a private temporary folder (in shared memory when there is room; removed on close, at exit,
+  and after a crash by a watchdog or the next process: see `spill`); a query scans only the
+  columns it reads. Its keyed fingerprint hashes those columns' values. A COUNT that reads no column scans a one-bit-per-row
   stand-in (`ROWS_COLUMN`): counting rows needs no values. A string column grouped by its declared
   keys is read dictionary-encoded (`pl.Enum` of those keys; other values become null, which the
   join on the declared keys drops, as it drops their groups): a byte per row instead of a string.
@@ -16,21 +16,21 @@ every value (seconds), a scan costs milliseconds. Two kinds of source:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import shutil
-import tempfile
-import weakref
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.data_errors import PASS_THROUGH, data_error, private_data
+from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
+from jupyter_privacy.core.ledger.secret import DataKey
 from jupyter_privacy.core.queries.columns import DataFacts, casts, narrowest_column
 from jupyter_privacy.core.queries.file_source import FileSource, open_paths
 from jupyter_privacy.core.queries.replay import column_hash
+from jupyter_privacy.core.queries.spill import SpillFolder
 
 #: The stand-in column a row count reads from an in-memory table: all False, one bit per row.
 ROWS_COLUMN = "__jupyter_privacy_rows__"
@@ -51,16 +51,16 @@ class FrameSource:
         self._height = frame.height if pandas_frame is None else len(pandas_frame)
         self._casts: list[pl.Expr] = []
         self._converted: dict[str, pl.DataFrame] = {}
-        self._folder: Path | None = None
-        self._files: dict[str, Path] = {}
+        self._spills: SpillFolder | None = None
+        self._files: dict[str, str] = {}
         self._hashes: dict[str, str] = {}
         self._facts: dict[str, tuple[bool, bool, tuple[float, float] | None]] = {}
         self._enums: dict[str, pl.Enum] = {}
-        self._cleanup: Any = None
 
     def prepare(self, bounds: dict[str, tuple[float, float]]) -> None:
         self._casts = casts(self.schema, bounds)
-        self.frame = self.frame.with_columns(self._casts)
+        with private_data("casting the declared columns", self.schema.names()):
+            self.frame = self.frame.with_columns(self._casts)
         self.schema = self.frame.schema
 
     def rows(self) -> int:
@@ -71,8 +71,10 @@ class FrameSource:
             return self.frame.select(column)
         if column not in self._converted:
             position = self.schema.names().index(column)
-            part = pl.from_pandas(self._pandas.iloc[:, [position]])
-            part = part.with_columns(e for e in self._casts if e.meta.output_name() == column)
+            with private_data("converting the pandas column", [column], column=column,
+                               expected=str(self.schema[column])):  # fmt: skip
+                part = pl.from_pandas(self._pandas.iloc[:, [position]])
+                part = part.with_columns(e for e in self._casts if e.meta.output_name() == column)
             if part.schema[column] != self.schema[column]:  # pragma: no cover - dtype decides
                 raise InvalidParameterError(
                     f"column {column!r} converted to {part.schema[column]}, not the expected "
@@ -131,12 +133,13 @@ class FrameSource:
         scans = [pl.scan_ipc(self._spill(c, c in encoded)) for c in columns]
         return scans[0] if len(scans) == 1 else pl.concat(scans, how="horizontal")
 
-    def fingerprint(self, columns: list[str], encoded: frozenset[str] = frozenset()) -> str:
-        """SHA-256 over the row count and, per column read, its name, type and value hash.
-
-        The row stand-in adds nothing: a count without WHERE depends on the row count alone.
-        """
-        digest = hashlib.sha256(f"frame|{self._height}".encode())
+    def fingerprint(
+        self, columns: list[str], key: DataKey, encoded: frozenset[str] = frozenset()
+    ) -> str:
+        """HMAC (under the ledger's key) over the row count and, per column read, its name, type
+        and value hash. The row stand-in adds nothing: a count without WHERE depends on the row
+        count alone."""
+        parts = [f"frame|{self._height}"]
         for column in columns:
             if column == ROWS_COLUMN:
                 continue
@@ -146,8 +149,12 @@ class FrameSource:
                 part = self._encoded(column) if coded else self._column(column)
                 self._hashes[name] = column_hash(part.to_series())
             dtype = self._enums[column] if coded else self.schema[column]
-            digest.update(f"|{column}:{dtype}:{self._hashes[name]}".encode())
-        return "sha256:" + digest.hexdigest()
+            parts.append(f"{column}:{dtype}:{self._hashes[name]}")
+        return key.digest(*parts)
+
+    def data_error(self, error: BaseException, columns: list[str]) -> PrivacyError:
+        """What failed while OpenDP read the spilled columns, by public facts only."""
+        return data_error(error, doing="running the query on the data", columns=columns)
 
     def data_facts(self, columns: list[str], bounds: dict[str, tuple[float, float]]) -> DataFacts:
         """Check, once per column, which float columns among `columns` are complete (no missing
@@ -169,21 +176,16 @@ class FrameSource:
                 bounded.add(column)
         return DataFacts(frozenset(complete), frozenset(bounded))
 
-    def _spill(self, column: str, coded: bool = False) -> Path:
+    def _spill(self, column: str, coded: bool = False) -> str:
         name = column + "#keys" if coded else column
         if name not in self._files:
-            if self._folder is None:
-                self._folder = Path(tempfile.mkdtemp(prefix="jupyter-privacy-",
-                                                     dir=self._spill_parent()))  # fmt: skip
-                os.chmod(self._folder, 0o700)
-                self._cleanup = weakref.finalize(self, shutil.rmtree, str(self._folder), True)
-            path = self._folder / f"column-{len(self._files)}.arrow"
+            if self._spills is None:
+                self._spills = SpillFolder(self._spill_parent())
             if column == ROWS_COLUMN:
-                rows = pl.DataFrame({ROWS_COLUMN: pl.repeat(False, self._height, eager=True)})
-                rows.write_ipc(path)
+                part = pl.DataFrame({ROWS_COLUMN: pl.repeat(False, self._height, eager=True)})
             else:
-                (self._encoded(column) if coded else self._column(column)).write_ipc(path)
-            self._files[name] = path
+                part = self._encoded(column) if coded else self._column(column)
+            self._files[name] = self._spills.write(part)
         return self._files[name]
 
     def _spill_parent(self) -> str | None:
@@ -202,9 +204,9 @@ class FrameSource:
         return None
 
     def close(self) -> None:
-        if self._cleanup is not None:
-            self._cleanup()
-        self._folder, self._files, self._cleanup = None, {}, None
+        if self._spills is not None:
+            self._spills.close()
+        self._spills, self._files = None, {}
 
 
 def load_source(data: Any) -> FrameSource | FileSource:
@@ -236,14 +238,35 @@ def to_polars(data: Any) -> pl.DataFrame:
     if isinstance(data, pl.DataFrame):
         return data
     if isinstance(data, pl.LazyFrame):
-        return data.collect()
+        with private_data("collecting the LazyFrame", data.collect_schema().names()):
+            return data.collect()
     try:
         import pandas as pd
     except ImportError:  # pragma: no cover - pandas is a core dependency
         pd = None
     if pd is not None and isinstance(data, pd.DataFrame):
-        return pl.from_pandas(data)
+        try:
+            return pl.from_pandas(data)
+        except PASS_THROUGH:
+            raise
+        except BaseException as error:  # pyarrow quotes the value it could not convert
+            failure = data_error(error, doing="converting the pandas frame to polars",
+                                 columns=[str(c) for c in data.columns],
+                                 column=_failing_column(data))  # fmt: skip
+        raise failure
     raise InvalidParameterError(
         f"a private table needs a pandas or polars DataFrame, or a .csv/.parquet path or glob; "
         f"got {type(data).__name__}"
     )
+
+
+def _failing_column(frame: Any) -> str | None:
+    """The first column of a pandas frame that does not convert on its own (None if all do)."""
+    for position, name in enumerate(frame.columns):
+        try:
+            pl.from_pandas(frame.iloc[:, [position]])
+        except PASS_THROUGH:
+            raise
+        except BaseException:
+            return str(name)
+    return None

@@ -16,11 +16,18 @@ from typing import Any
 
 import polars as pl
 
+from jupyter_privacy.core.data_errors import PASS_THROUGH
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.queries import columns as kinds
 from jupyter_privacy.core.queries import data as loading
 from jupyter_privacy.core.queries import sources
+from jupyter_privacy.core.queries.engine import (
+    PIPELINEDP_SPARK,
+    Prepared,
+    engine_for,
+    release_prepared,
+)
 from jupyter_privacy.core.queries.mechanisms import (
     Calibrated,
     TableInfo,
@@ -28,10 +35,9 @@ from jupyter_privacy.core.queries.mechanisms import (
     run,
     statistics,
 )
-from jupyter_privacy.core.queries.planning import solve_epsilon
+from jupyter_privacy.core.queries.planning import plan_means, solve_epsilon
 from jupyter_privacy.core.queries.record import ledger_details
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
-from jupyter_privacy.core.queries.replay import replay_key
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 from jupyter_privacy.core.queries.sql import parse_sql, parse_where
 from jupyter_privacy.core.queries.values import released_values
@@ -51,6 +57,14 @@ def check_alpha(value: Any) -> float:
 class PrivateTable:
     """A private dataset with its public bounds and keys; every answer is a DP release."""
 
+    def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> PrivateTable:
+        """A Spark DataFrame gets the Spark engine's table (`spark_table`, the `spark` extra)."""
+        if cls is PrivateTable and engine_for(data) == PIPELINEDP_SPARK:
+            from jupyter_privacy.core.queries.spark_table import SparkPrivateTable
+
+            return super().__new__(SparkPrivateTable)
+        return super().__new__(cls)
+
     def __init__(
         self,
         data: Any,
@@ -63,9 +77,13 @@ class PrivateTable:
         max_contributions: int | None = None,
         max_rows: int = DEFAULT_MAX_ROWS,
         max_groups: int | None = None,
+        expected_rows: int | None = None,
         ledger: Ledger | str | None = None,
         name: str = "t",
     ) -> None:
+        """`expected_rows`: a PUBLIC estimate of the row count (e.g. a survey's published size,
+        never read from the data); previews, `epsilon_for` and trade-off curves of ungrouped
+        means plan their ± with it."""
         if not isinstance(budget, str) or not budget.strip():
             raise InvalidParameterError("a private table needs the name of its budget: budget='…'")
         self._source = sources.load_source(data)
@@ -81,6 +99,9 @@ class PrivateTable:
         self.max_rows = check_positive_int(max_rows, "max_rows")
         self.max_groups = (
             None if max_groups is None else check_positive_int(max_groups, "max_groups")
+        )
+        self.expected_rows = (
+            None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
         )
         self._source.prepare(self.bounds)
         self.keys = loading.check_keys(keys, self._source.schema)
@@ -141,39 +162,58 @@ class PrivateTable:
         return self._ask(spec.aggregates, spec.group_by, epsilon, options, where=spec.where)
 
     def preview(self, query: str | QuerySpec, epsilon: float, *, delta: float = 0.0,
-                alpha: float = DEFAULT_ALPHA, split: Any = None) -> QueryPreview:  # fmt: skip
+                alpha: float = DEFAULT_ALPHA, split: Any = None,
+                expected_rows: int | None = None) -> QueryPreview:  # fmt: skip
         """Noise scale and accuracy at ε without touching the data or spending (`split`: see
-        `QuerySpec.split_fractions`); it says how much of the budget is left."""
+        `QuerySpec.split_fractions`); it says how much of the budget is left. A mean's ± needs a
+        public row count (`expected_rows`, per group when grouped; else the table's own for an
+        ungrouped query); without one the preview says so and shows the noise scales."""
         spec = parse_sql(query).spec if isinstance(query, str) else query
+        rows = self._expected_rows(spec, expected_rows)
+        alpha = check_alpha(alpha)
         calibrated = self._calibrate(spec, check_epsilon(epsilon), check_delta(delta),
                                      split=spec.split_fractions(split))  # fmt: skip
+        preview = self._preview(calibrated, alpha)
+        statistics = preview.statistics
+        if rows is not None:
+            halves = self._statistics(calibrated, alpha / 2)
+            statistics = plan_means(statistics, halves, self._mean_bounds(), rows)
         remaining = self.ledger.budget(self.budget).epsilon_remaining
-        return replace(self._preview(calibrated, check_alpha(alpha)),
+        return replace(preview, statistics=statistics, expected_rows=rows,
                        budget_epsilon_remaining=remaining)  # fmt: skip
+
+    def _expected_rows(self, spec: QuerySpec, given: int | None) -> int | None:
+        """The public row count a mean's ± is planned for: the one given, else the table's own
+        (which counts the whole table, so not per group)."""
+        if given is not None:
+            return check_positive_int(given, "expected_rows")
+        return None if spec.group_by else self.expected_rows
 
     def epsilon_for(self, query: str | QuerySpec, accuracy: float, *, alpha: float = DEFAULT_ALPHA,
                     expected_rows: int | None = None, split: Any = None) -> float:  # fmt: skip
         """The smallest ε whose ± at α (OpenDP's accuracy) is at most `accuracy` for every statistic.
 
         A mean's ± depends on how many rows it averages: give `expected_rows`, a public estimate
-        (per group when grouped). See `planning` for how each ± is computed.
+        (per group when grouped; the table's own by default when ungrouped). See `planning` for
+        how each ± is computed.
         """
         target = check_epsilon(accuracy, "accuracy")
         spec = parse_sql(query).spec if isinstance(query, str) else query
         alpha = check_alpha(alpha)
-        rows = None if expected_rows is None else check_positive_int(expected_rows, "expected_rows")
+        rows = self._expected_rows(spec, expected_rows)
         fractions = spec.split_fractions(split)
 
         def preview(epsilon: float, at_alpha: float) -> QueryPreview:  # calibration only
             calibrated = self._calibrate(spec, epsilon, 0.0, split=fractions)
             return self._preview(calibrated, at_alpha)
 
-        return solve_epsilon(spec, target, alpha, preview, self.bounds, rows)
+        return solve_epsilon(spec, target, alpha, preview, self._mean_bounds(), rows)
 
     # -- the release path ---------------------------------------------------------------------------
     def _ask(self, aggregates: tuple[Aggregate, ...], group_by: tuple[str, ...], epsilon: float,
              options: dict[str, Any], where: str | None = None) -> Any:  # fmt: skip
-        unknown = set(options) - {"delta", "alpha", "fresh", "preview", "where", "origin", "split"}
+        unknown = set(options) - {"delta", "alpha", "fresh", "preview", "where", "origin", "split",
+                                  "expected_rows"}  # fmt: skip
         if unknown:
             raise InvalidParameterError(f"unknown option(s): {', '.join(sorted(unknown))}")
         if options.get("where") is not None:
@@ -182,7 +222,13 @@ class PrivateTable:
         if options.get("preview"):
             return self.preview(spec, epsilon, delta=options.get("delta", 0.0),
                                 alpha=options.get("alpha", DEFAULT_ALPHA),
-                                split=options.get("split"))  # fmt: skip
+                                split=options.get("split"),
+                                expected_rows=options.get("expected_rows"))  # fmt: skip
+        if options.get("expected_rows") is not None:
+            raise InvalidParameterError(
+                "expected_rows plans a preview's ± (preview=True); a release's interval comes "
+                "from its own noisy count"
+            )
         return self.release(spec, epsilon, delta=options.get("delta", 0.0),
                             alpha=options.get("alpha", DEFAULT_ALPHA),
                             fresh=bool(options.get("fresh", False)), origin=options.get("origin"),
@@ -197,34 +243,40 @@ class PrivateTable:
         preview = self._preview(calibrated, alpha)
         columns = list(calibrated.columns)
         self._check_rows()
-        fingerprint = self._source.fingerprint(columns, calibrated.encoded)
-        key = replay_key(budget=self.budget, query=spec.canonical(), epsilon=epsilon, delta=delta,
-                         parameters=self._parameters(spec, fractions),
-                         fingerprint=fingerprint)  # fmt: skip
+        fingerprint = self._source.fingerprint(columns, self.ledger.data_key(), calibrated.encoded)
 
-        def compute() -> dict[str, Any]:
+        def compute() -> list[dict[str, Any]]:
             facts = self._source.data_facts(columns, self.bounds)
             measured = (
                 self._calibrate(spec, epsilon, delta, facts, fractions)
                 if facts.complete
                 else calibrated
             )
-            frame = run(measured, self._source.scan(columns, measured.encoded))
+            try:
+                frame = run(measured, self._source.scan(columns, measured.encoded))
+            except PASS_THROUGH:
+                raise
+            except BaseException as error:  # OpenDP/polars quote the cells they fail on
+                failure = self._source.data_error(error, columns)
+                raise failure from None
             if spec.group_by:  # post-processing: a stable order for display and replay
                 frame = frame.with_columns(pl.col(c).cast(pl.String) for c in measured.encoded)
                 frame = frame.sort(list(spec.group_by), nulls_last=True)
-            return {"rows": frame.to_dicts()}
+            return frame.to_dicts()
 
-        entry = self.ledger.spend(
-            self.budget, epsilon, delta, compute=compute, replay_key=key, fresh=fresh,
-            mechanism=f"OpenDP {preview.mechanism}", description=spec.canonical(),
+        prepared = Prepared(
+            spec, epsilon, delta, preview, mechanism=f"OpenDP {preview.mechanism}",
+            parameters=self._parameters(spec, fractions), fingerprint=fingerprint,
             details=ledger_details(preview, calibrated, fingerprint, self._contributions(),
-                                   self.bounds), origin=origin,
+                                   self.bounds),
+            compute=compute,
+            values=lambda rows: released_values(calibrated, rows, alpha, self.bounds),
         )  # fmt: skip
-        values = released_values(calibrated, entry.value["rows"], alpha, self.bounds)
-        fields = {f: getattr(preview, f) for f in QueryPreview.__dataclass_fields__}
-        fields["budget_epsilon_remaining"] = self.ledger.budget(self.budget).epsilon_remaining
-        return QueryRelease(**fields, values=values, replayed=entry.replayed, entry_id=entry.id)
+        return release_prepared(self.ledger, self.budget, prepared, fresh=fresh, origin=origin)
+
+    def _mean_bounds(self) -> dict[str, tuple[float, float]]:
+        """The bounds a mean's ± is planned in: OpenDP averages the values as they are."""
+        return self.bounds
 
     def _calibrate(self, spec: QuerySpec, epsilon: float, delta: float,
                    facts: kinds.DataFacts = kinds.NO_FACTS,

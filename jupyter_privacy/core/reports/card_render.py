@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from jupyter_privacy.core.encrypted.report import cost_table, section_lines
 from jupyter_privacy.core.reports import html
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def front_matter(card: ModelCard) -> dict[str, Any]:
     if card.probes:
         header["privacy"]["membership_inference"] = [
             {"attack": p.attack, "auc": round(p.auc, 4),
-             "empirical_epsilon_lower_bound": round(p.empirical_epsilon["lower"], 4)}
+             "empirical_epsilon_lower_bound": float(f"{p.empirical_epsilon['lower']:.4g}")}
             for p in card.probes
         ]  # fmt: skip
     return header
@@ -65,11 +66,15 @@ def card_markdown(card: ModelCard) -> str:
         out += ["## Attribute inference and model inversion", "", _inference_intro(card), ""]
         out.append(html.markdown_table(_INFERENCE_HEADERS, _inference_rows(card)))
     out += ["## Data provenance", ""]
-    out.append(html.markdown_table(["dataset", "source", "fingerprint"], _data_rows(card)))
+    out.append(html.markdown_table(["dataset", "source", "public facts"], _data_rows(card)))
     out += ["## Membership-inference probes", ""]
     out.append(
         html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
     )
+    if card.encrypted_inference:
+        out += ["## Encrypted inference", ""]
+        out += [part for line in section_lines(card.encrypted_inference) for part in (line, "")]
+        out.append(html.markdown_table(*cost_table(card.encrypted_inference)))
     if card.gates:
         out += ["## Gates", "", *[f"- {g.line()}" for g in card.gates], ""]
     if card.threat_model:
@@ -105,13 +110,17 @@ def card_html(card: ModelCard) -> str:
                  html.paragraph(_inference_intro(card)),
                  html.table(_INFERENCE_HEADERS, _inference_rows(card))]  # fmt: skip
     body += [html.heading("Data provenance"),
-             html.table(["dataset", "source", "fingerprint"], _data_rows(card))]  # fmt: skip
+             html.table(["dataset", "source", "public facts"], _data_rows(card))]  # fmt: skip
     body.append(html.heading("Membership-inference probes"))
     body.append(
         html.table(_PROBE_HEADERS, _probe_rows(card))
         if card.probes
         else html.paragraph("Not probed.")
     )
+    if card.encrypted_inference:
+        body += [html.heading("Encrypted inference"),
+                 *[html.paragraph(line) for line in section_lines(card.encrypted_inference)],
+                 html.table(*cost_table(card.encrypted_inference))]  # fmt: skip
     if card.gates:
         body.append(html.heading("Gates"))
         body += [html.paragraph(g.line(), "pass" if g.passed else "fail") for g in card.gates]
@@ -163,8 +172,10 @@ def _section(title: str, items: list[str]) -> list[str]:
 
 
 def _guarantee_keys(card: ModelCard) -> tuple[str, ...]:
-    """The guarantee's rows; a trained model's also name its weights file's SHA-256."""
-    return _GUARANTEE_ROWS + (("weights_sha256",) if card.guarantee.get("weights_sha256") else ())
+    """The guarantee's rows; a trained model's also name its weights file's SHA-256 and how its
+    validation metrics were released."""
+    extra = tuple(key for key in ("weights_sha256", "validation") if card.guarantee.get(key))
+    return _GUARANTEE_ROWS + extra
 
 
 def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
@@ -172,8 +183,20 @@ def _guarantee_rows(card: ModelCard) -> list[tuple[str, Any]]:
 
 
 def _data_rows(card: ModelCard) -> list[tuple[str, str, str]]:
-    return [(str(d.get("name", "")), str(d.get("source", "")), str(d.get("fingerprint", "")))
+    return [(str(d.get("name", "")), str(d.get("source", "")), _public_facts(d))
             for d in card.data_provenance()]  # fmt: skip
+
+
+def _public_facts(dataset: dict[str, Any]) -> str:
+    """Rows, declared bounds and a fingerprint only when the card's author gave one."""
+    facts = []
+    if dataset.get("rows") is not None:
+        facts.append(f"{dataset['rows']} rows")
+    for column, (low, high) in (dataset.get("declared_bounds") or {}).items():
+        facts.append(f"{column} in [{low:g}, {high:g}]")
+    if dataset.get("fingerprint"):
+        facts.append(f"fingerprint {dataset['fingerprint']}")
+    return "; ".join(facts)
 
 
 def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
@@ -183,7 +206,7 @@ def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
         ceiling = f"{p.ceiling['auc']:.3f}" if p.ceiling else "no claim"
         rows.append((p.attack, f"{p.n_members} / {p.n_non_members}", f"{p.auc:.3f}",
                      f"{p.advantage:.3f}", tprs,
-                     f"{p.empirical_epsilon['lower']:.3f} ({p.empirical_epsilon['confidence']:.0%})",
+                     f"{p.empirical_epsilon['lower']:.4g} ({p.empirical_epsilon['confidence']:.0%})",
                      ceiling))  # fmt: skip
     return rows
 

@@ -21,22 +21,13 @@ import yaml
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_json_file, read_yaml_mapping
 from jupyter_privacy.core.reports import html
+from jupyter_privacy.core.reports.use_cases import USE_CASES
 
 CHECKLIST_FORMAT = "jupyter-privacy/checklist@1"
 DISCLAIMER = (
     "Engineering guidance, not legal advice: a starting point for review by counsel. Facts carry "
     "their source, a confidence tag and an as-of date; verify unconfirmed items before relying on them."
 )
-USE_CASES = {
-    "analytics": "DP statistics or aggregate releases from personal data",
-    "ml-model": "training or releasing a model trained on personal data",
-    "automated-decisions": "decisions about people (employment, credit, housing, education, ...)",
-    "generative-ai": "systems that generate text, images, audio or video",
-    "biometrics": "face, voice or other biometric identification or categorisation",
-    "children": "data about children or services directed at them",
-    "health": "health or medical data",
-    "sensitive-data": "special-category or sensitive personal data",
-}
 CONFIDENCE = {
     "C1": "confirmed from the primary text",
     "C2": "confirmed from secondary sources; verify against the primary text",

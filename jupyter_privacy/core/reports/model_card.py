@@ -77,6 +77,7 @@ class ModelCard:
     threat_model: dict[str, Any] | None = None
     compliance: dict[str, Any] | None = None
     changelog: list[dict[str, Any]] = field(default_factory=list)
+    encrypted_inference: dict[str, Any] | None = None  # core.encrypted report's card_section()
     generated_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
@@ -86,14 +87,15 @@ class ModelCard:
 
     # -- the privacy additions -----------------------------------------------------------------
     def data_provenance(self) -> list[dict[str, Any]]:
+        """The datasets the metadata names, or else the ledger's public facts about the data (its
+        size, declared bounds): never a digest of the data unless the metadata gives one."""
         datasets = [dict(d) for d in self.meta.get("data", [])]
-        fingerprint = self.guarantee.get("data_fingerprint")
-        if fingerprint and not any(d.get("fingerprint") for d in datasets):
-            if datasets:
-                datasets[0]["fingerprint"] = fingerprint
-            else:
-                datasets.append({"name": "training data", "fingerprint": fingerprint,
-                                 "source": "fingerprint recorded in the ledger"})  # fmt: skip
+        public = self.guarantee.get("data") or {}
+        if datasets and public:
+            datasets[0] = {**public, **datasets[0]}
+        elif public:
+            source = f"public facts recorded in the ledger ({self.guarantee.get('source', '')})"
+            datasets.append({"name": "training data", **public, "source": source})
         return datasets
 
     def privacy_card(self) -> dict[str, Any]:
@@ -114,14 +116,16 @@ class ModelCard:
             "threat_model": self.threat_model, "compliance": compliance,
             "privacy_changelog": self.changelog,
             "sign_off": self.meta.get("sign_off", DEFAULT_SIGN_OFF),
-        }  # fmt: skip
+        } | ({"encrypted_inference": self.encrypted_inference}
+             if self.encrypted_inference is not None else {})  # fmt: skip
 
     def statement(self) -> str:
         g = self.guarantee
+        validation = f"; validation: {g['validation']}" if g.get("validation") else ""
         return (
             f"({g['epsilon']:.4g}, {g['delta']:.3g})-differential privacy; accountant: "
             f"{g['accountant']}; conversion: {g['conversion']}; sampling: {g['sampling']}; "
-            f"privacy unit: {g['privacy_unit']} (source: {g['source']})"
+            f"privacy unit: {g['privacy_unit']} (source: {g['source']}){validation}"
         )
 
     # -- Model Card Toolkit JSON ----------------------------------------------------------------
@@ -269,6 +273,7 @@ def build_card(
     probes: list[ProbeReport | LeakageReport] | None = None,
     threat_model: Any = None,
     checklist_status: dict[str, Any] | None = None,
+    encrypted_inference: dict[str, Any] | None = None,
 ) -> ModelCard:
     """Assemble a card: the guarantee from a ledger budget (or stated), probes, gates, changelog.
 
@@ -306,7 +311,7 @@ def build_card(
         meta=meta, guarantee=guarantee, budget=document, probes=reports, gates=gates,
         inference_probes=inference,
         threat_model=threat_model.summary() if threat_model is not None else None,
-        compliance=checklist_status, changelog=changelog,
+        compliance=checklist_status, changelog=changelog, encrypted_inference=encrypted_inference,
     )  # fmt: skip
 
 

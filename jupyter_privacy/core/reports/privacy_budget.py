@@ -2,7 +2,9 @@
 
 Read from the ledger (the source of truth). Every ε carries its accountant, conversion, sampling
 assumption, δ and privacy unit, taken from the release's `details`; anything a release did not
-record is listed under `missing` rather than guessed.
+record is listed under `missing` rather than guessed. No digest of the data is published (see
+core/ledger/published.py): a release names its data by public metadata only (declared bounds, the
+training set's size), unless the caller asks for the keyed digests.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release
+from jupyter_privacy.core.ledger.published import published_details
+from jupyter_privacy.core.ledger.secret import is_keyed
 from jupyter_privacy.core.validation import check_delta, check_epsilon
 
 BUDGET_FORMAT = "jupyter-privacy/privacy-budget@1"
@@ -32,9 +36,24 @@ def release_guarantee(release: Release, budget_unit: str) -> dict[str, Any]:
         "delta": release.delta, "mechanism": release.mechanism or NOT_RECORDED,
         "description": release.description,
         **{key: value or NOT_RECORDED for key, value in stated.items()},
-        "data_fingerprint": details.get("data_fingerprint"), "missing": missing,
+        "data": public_data(details), "missing": missing,
         **({"weights_sha256": details[WEIGHTS_KEY]} if details.get(WEIGHTS_KEY) else {}),
+        **({"validation": validation_text(details["validation"])}
+           if details.get("validation") else {}),
     }  # fmt: skip
+
+
+def validation_text(validation: dict[str, Any]) -> str:
+    """How a DP-SGD release's validation metrics were released (its details' `validation`)."""
+    mode = validation.get("mode")
+    if mode == "dp":
+        return (f"accuracy DP-released ({validation.get('mechanism')}), ε "
+                f"{validation.get('epsilon_total', 0):g} over {len(validation.get('release_ids', []))}"
+                " releases charged to the same budget; loss not released")  # fmt: skip
+    if mode == "public":
+        return ("validation data declared public by the analyst: exact metrics, not covered by the "
+                "(ε, δ) guarantee")  # fmt: skip
+    return "no validation metrics released"
 
 
 def budget_document(ledger: Ledger, name: str) -> dict[str, Any]:
@@ -90,7 +109,7 @@ def model_guarantee(document: dict[str, Any], release_id: int | None = None) -> 
         "source": f"all {len(releases)} releases of budget '{budget['name']}'",
         "budget": budget["name"],
         "missing": sorted({m for r in releases for m in r["missing"]}),
-        "data_fingerprint": releases[-1]["data_fingerprint"],
+        "data": releases[-1]["data"],
     }  # fmt: skip
 
 
@@ -105,12 +124,16 @@ def stated_guarantee(
         "epsilon": check_epsilon(epsilon), "delta": check_delta(delta),
         **{key: value or NOT_RECORDED for key, value in stated.items()},
         "mechanism": NOT_RECORDED, "source": "stated by the card's author (not from the ledger)",
-        "missing": [key for key, value in stated.items() if not value], "data_fingerprint": None,
+        "missing": [key for key, value in stated.items() if not value], "data": {},
     }  # fmt: skip
 
 
 def privacy_changelog(ledger: Ledger, name: str) -> list[dict[str, Any]]:
-    """Budget, dataset and label changes, in ledger order, from the hash-chained events."""
+    """Budget, dataset and label changes, in ledger order, from the hash-chained events.
+
+    A dataset change is noticed by comparing the releases' keyed fingerprints, which are never
+    printed; fingerprints of different kinds (unkeyed ones from before keys) are not compared.
+    """
     log: list[dict[str, Any]] = []
     last_fingerprint: str | None = None
     last_labels: Any = None
@@ -129,8 +152,14 @@ def privacy_changelog(ledger: Ledger, name: str) -> list[dict[str, Any]]:
                               event))  # fmt: skip
             fingerprint = details.get("data_fingerprint")
             if fingerprint and fingerprint != last_fingerprint:
-                verb = "dataset first seen" if last_fingerprint is None else "dataset changed"
-                log.append(_entry(when, "dataset", f"{verb}: fingerprint {fingerprint}", event))
+                if last_fingerprint is None:
+                    text = f"dataset first seen (release #{event['id']})"
+                elif is_keyed(fingerprint) == is_keyed(last_fingerprint):
+                    text = f"dataset changed: release #{event['id']} read different data"
+                else:
+                    text = ""  # the fingerprint's kind changed (keys introduced), not the data
+                if text:
+                    log.append(_entry(when, "dataset", text, event))
                 last_fingerprint = fingerprint
             labels = details.get("labels")
             if labels is not None and labels != last_labels:
@@ -143,3 +172,30 @@ def privacy_changelog(ledger: Ledger, name: str) -> list[dict[str, Any]]:
 def _entry(when: str, kind: str, text: str, event: dict[str, Any]) -> dict[str, Any]:
     return {"at": when, "kind": kind, "change": text, "actor": event.get("actor", ""),
             "entry_id": event["id"]}  # fmt: skip
+
+
+def public_data(details: dict[str, Any]) -> dict[str, Any]:
+    """What a release may say about its data: the declared (public) bounds and, for a training, its
+    size (public to the accountant); never a digest or anything read from the values."""
+    public: dict[str, Any] = {}
+    if isinstance(details.get("bounds"), dict) and details["bounds"]:
+        public["declared_bounds"] = details["bounds"]
+    hyper = details.get("hyper_parameters")
+    if isinstance(hyper, dict) and isinstance(hyper.get("dataset_size"), int):
+        public["rows"] = hyper["dataset_size"]
+    return public
+
+
+def _digests(details: dict[str, Any]) -> dict[str, Any]:
+    """Asked for: the keyed data fingerprint (an unkeyed one is withheld)."""
+    shown = published_details(details, include_digests=True)
+    return {"data_fingerprint": shown["data_fingerprint"]} if "data_fingerprint" in shown else {}
+
+
+def with_data_digests(document: dict[str, Any], ledger: Ledger) -> dict[str, Any]:
+    """`budget_document(...)` for a user who asks for digests: each release gets its keyed data
+    fingerprint (an unkeyed one, from before keys, is withheld). Not for publishing by default."""
+    by_id = {r.id: r for r in ledger.history(document["budget"]["name"])}
+    for release in document["releases"]:
+        release.update(_digests(by_id[release["release_id"]].details or {}))
+    return document

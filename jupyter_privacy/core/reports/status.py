@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tabulate import tabulate
-
 from jupyter_privacy.core.ledger.models import Budget, Release
+from jupyter_privacy.core.safe_text import escape_controls as safe
 
 
 def budget_rows(budgets: Iterable[Budget]) -> list[list[str]]:
@@ -18,7 +17,7 @@ def budget_rows(budgets: Iterable[Budget]) -> list[list[str]]:
             f"{b.delta_spent:.2g} / {b.delta_total:.2g}",
             str(b.release_count),
             b.composition,
-            f"{b.privacy_unit} (≤{b.max_contributions})",
+            safe(f"{b.privacy_unit} (≤{b.max_contributions})"),
         ]
         for b in budgets
     ]
@@ -29,6 +28,8 @@ BUDGET_HEADERS = ["budget", "ε spent / total", "ε left", "δ spent / total", "
 
 
 def budget_table(budgets: Iterable[Budget]) -> str:
+    from tabulate import tabulate  # ~0.1 s: only for text output
+
     rows = budget_rows(budgets)
     if not rows:
         return "no budgets yet: create one with  jupyter privacy budget create NAME --epsilon E"
@@ -36,9 +37,11 @@ def budget_table(budgets: Iterable[Budget]) -> str:
 
 
 def release_table(releases: Iterable[Release]) -> str:
+    from tabulate import tabulate
+
     rows = [
         [r.id, r.created_at[:19].replace("T", " "), f"{r.epsilon:.4g}", f"{r.delta:.2g}",
-         r.mechanism or "-", r.description or "-", r.origin]
+         safe(r.mechanism or "-"), safe(r.description or "-"), safe(r.origin)]
         for r in releases
     ]  # fmt: skip
     if not rows:

@@ -25,6 +25,8 @@ from jupyter_privacy.core.training.replay import (
 OK = "ok"
 MISSING = "missing"
 MODIFIED = "modified"
+#: Releases whose model is stored beside the ledger: DP-SGD and DP federated trainings.
+TRAINED_MODEL_KINDS = ("dp-sgd", "federated")
 #: Recorded before digests were kept: the file is there but nothing can be compared.
 UNVERIFIED = "unverified"
 #: A later `fresh=True` training with the same settings replaced this release's files.
@@ -76,14 +78,15 @@ class StoredModelsReport:
 def verify_stored_models(
     ledger: Ledger, model_store: str | os.PathLike[str] | None = None
 ) -> StoredModelsReport:
-    """Every DP-SGD release of every budget, oldest first, with its files' state: ok, missing,
-    modified, unverified (no digest recorded) or superseded (a later release owns the files)."""
+    """Every trained-model release (DP-SGD, federated) of every budget, oldest first, with its
+    files' state: ok, missing, modified, unverified (no digest recorded) or superseded (a later
+    release owns the files)."""
     store = model_store_dir(model_store, ledger.url)
     trainings = [
         release
         for budget in ledger.budgets()
         for release in ledger.history(budget.name)
-        if release.details.get("kind") == "dp-sgd" and release.replay_key
+        if release.details.get("kind") in TRAINED_MODEL_KINDS and release.replay_key
     ]
     newest = {release.replay_key: release.id for release in trainings}  # history is oldest first
     checks = [_check(release, store, newest[release.replay_key]) for release in trainings]

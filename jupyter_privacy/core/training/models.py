@@ -1,5 +1,13 @@
-"""Turn a user's Keras model into a DP-SGD model: fast gradient clipping where every trainable layer
-is in TF Privacy's layer registry, else the vectorized DP optimizer — and say which, and why.
+"""Prepare a user's Keras model for DP-SGD: copy it, refuse non-private layers (layers.py), and pick
+how per-example gradients are clipped — and say which, and why.
+
+- **fast gradient clipping** (TF Privacy's `clip_grads` with the default layer registry): per-example
+  gradient norms from one extra backward pass. Used when every trainable layer is registered and
+  the forward pass does not depend on the training flag: TF Privacy computes the norms in a separate
+  pass in inference mode, so with Dropout the clipped gradients could exceed the clip norm (measured:
+  4× with Dropout(0.5)).
+- **per-example Jacobians** (TF Privacy's `clip_and_aggregate_gradients`): exact per-example
+  gradients of the very forward pass that trains, clipped one by one. Slower; used otherwise.
 
 The user's model is cloned, so their object is never trained in place: the trained weights exist
 only in the returned model, which `train_dp_sgd` hands back after the ledger has recorded the spend.
@@ -11,9 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError, require_extra
+from jupyter_privacy.core.training.layers import LayerCheck, check_layers
 
 FAST_CLIPPING = "fast_gradient_clipping"
-VECTORIZED_OPTIMIZER = "vectorized_dp_optimizer"
+VECTORIZED_OPTIMIZER = (
+    "vectorized_dp_optimizer"  # per-example Jacobians (name kept for old releases)
+)
 PATHS = (FAST_CLIPPING, VECTORIZED_OPTIMIZER)
 
 #: Loss names accepted by train_dp_sgd → (Keras loss class, takes from_logits).
@@ -26,10 +37,13 @@ LOSSES = {
 
 
 @dataclass(frozen=True)
-class DpModel:
+class PreparedModel:
+    """A compiled copy of the user's model, the clipping path and why, and what the probe found."""
+
     model: Any
     path: str
     reason: str
+    check: LayerCheck
 
 
 def load_tf() -> tuple[Any, Any]:
@@ -75,57 +89,64 @@ def _clone(tf: Any, model: Any) -> Any:
     return clone
 
 
-def build_dp_model(
+def correct_predictions(tf: Any, loss: str, *, from_logits: bool) -> Any:
+    """`fn(y, outputs)` → 1.0 per correctly classified example, 0.0 otherwise; None for regression
+    losses (no accuracy)."""
+    if loss == "sparse_categorical_crossentropy":
+        return lambda y, out: tf.cast(
+            tf.equal(tf.argmax(out, axis=-1, output_type=tf.int64),
+                     tf.cast(tf.reshape(y, [-1]), tf.int64)), tf.float32)  # fmt: skip
+    if loss == "categorical_crossentropy":
+        return lambda y, out: tf.cast(tf.equal(tf.argmax(out, -1), tf.argmax(y, -1)), tf.float32)
+    if loss == "binary_crossentropy":
+        cut = 0.0 if from_logits else 0.5
+
+        def binary(y: Any, out: Any) -> Any:
+            predicted = tf.cast(out > cut, tf.float32)
+            same = tf.cast(tf.equal(predicted, tf.cast(tf.reshape(y, tf.shape(out)), tf.float32)),
+                           tf.float32)  # fmt: skip
+            return tf.reduce_min(tf.reshape(same, [tf.shape(out)[0], -1]), axis=1)
+
+        return binary
+    return None
+
+
+def prepare_model(
     model: Any,
     *,
-    clip_norm: float,
-    noise_multiplier: float,
     learning_rate: float,
     loss: str,
     from_logits: bool,
     prefer_fast_clipping: bool = True,
-    use_xla: bool = False,
-) -> DpModel:
-    """A compiled DP-SGD model (a copy of `model`) and which implementation it uses."""
-    tf, tf_privacy = load_tf()
-    from tensorflow_privacy.privacy.fast_gradient_clipping import layer_registry
-    from tensorflow_privacy.privacy.keras_models import dp_keras_model
+) -> PreparedModel:
+    """A compiled copy of `model` whose layers allow DP-SGD, and the clipping path to use.
 
+    Raises NonPrivateLayerError (nothing spent) for layers that mix examples or learn state.
+    """
+    tf, _ = load_tf()
+    from tensorflow_privacy.privacy.fast_gradient_clipping import layer_registry
+
+    make_loss(tf, loss, from_logits=from_logits, per_example=False)  # unknown loss: a clear error
     clone = _clone(tf, model)
+    check = check_layers(tf, clone)
     registry = layer_registry.make_default_layer_registry()
-    unsupported = sorted(
-        {
-            type(layer).__name__
-            for layer in clone.layers
-            if layer.trainable_variables and not registry.is_elem(layer)
-        }
-    )
-    metrics = ["accuracy"] if loss != "mean_squared_error" else []
-    if prefer_fast_clipping and not unsupported:
-        dp_model = dp_keras_model.DPModel(
-            l2_norm_clip=clip_norm, noise_multiplier=noise_multiplier, layer_registry=registry,
-            use_xla=use_xla, inputs=clone.inputs, outputs=clone.outputs,
-        )  # fmt: skip
-        dp_model.compile(
-            optimizer=tf.keras.optimizers.SGD(learning_rate=learning_rate),
-            loss=make_loss(tf, loss, from_logits=from_logits, per_example=False),
-            metrics=metrics,
-        )
-        return DpModel(dp_model, FAST_CLIPPING, "every trainable layer supports fast clipping")
-    if prefer_fast_clipping:
-        reason = (
-            f"fast gradient clipping cannot handle {', '.join(unsupported)}; using TF Privacy's "
-            "vectorized DP optimizer instead (slower, same guarantee)"
-        )
-    else:
-        reason = "fast gradient clipping was turned off; using the vectorized DP optimizer"
-    optimizer = tf_privacy.VectorizedDPKerasSGDOptimizer(
-        l2_norm_clip=clip_norm, noise_multiplier=noise_multiplier, num_microbatches=None,
-        learning_rate=learning_rate,
-    )  # fmt: skip
+    unsupported = sorted({type(layer).__name__ for layer in clone.layers
+                          if layer.trainable_variables and not registry.is_elem(layer)})  # fmt: skip
     clone.compile(
-        optimizer=optimizer,
-        loss=make_loss(tf, loss, from_logits=from_logits, per_example=True),
-        metrics=metrics,
+        optimizer=tf.keras.optimizers.SGD(learning_rate=learning_rate),
+        loss=make_loss(tf, loss, from_logits=from_logits, per_example=False),
+        metrics=["accuracy"] if loss != "mean_squared_error" else [],
     )
-    return DpModel(clone, VECTORIZED_OPTIMIZER, reason)
+    if not prefer_fast_clipping:
+        reason = "fast gradient clipping was turned off; clipping per-example Jacobians"
+    elif unsupported:
+        reason = (f"fast gradient clipping cannot handle {', '.join(unsupported)}; clipping "
+                  "per-example Jacobians instead (slower, same guarantee)")  # fmt: skip
+    elif check.training_dependent:
+        reason = ("the model behaves differently in training (e.g. Dropout), and fast gradient "
+                  "clipping measures norms in inference mode; clipping per-example Jacobians "
+                  "instead (slower, same guarantee)")  # fmt: skip
+    else:
+        return PreparedModel(clone, FAST_CLIPPING, "every trainable layer supports fast clipping",
+                             check)  # fmt: skip
+    return PreparedModel(clone, VECTORIZED_OPTIMIZER, reason, check)

@@ -7,15 +7,29 @@ new `EpochRecord`. `progress.records` is the full list so far; `as_dicts()` feed
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+#: What a release's details say about the training loss and accuracy (`training_metrics`).
+PRIVATE_METRICS_NOT_SHOWN = (
+    "not released: the training loss and accuracy (exact figures on the private training data) "
+    "were neither shown nor stored"
+)
+PRIVATE_METRICS_SHOWN = (
+    "shown to the analyst only (show_private_metrics=True): the training loss and accuracy are "
+    "exact figures on the private training data, NOT covered by the (ε, δ) guarantee; they were "
+    "not stored and must not be published"
+)
 
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """One finished epoch. `loss`/`accuracy` are measured on the private training data without
-    noise: they are for the analyst's eyes and are not part of the recorded DP release.
-    `replayed` marks an epoch read back from a stored training (nothing was spent for it)."""
+    """One finished epoch. `val_accuracy` is DP-released (its ε is in `validation_epsilon`, the
+    validation ε spent so far) unless the validation data were declared public; `epsilon` is the
+    model's ε so far. `loss`/`accuracy` (training) are None: they would be exact figures on the
+    private training data. Only with `show_private_metrics=True` do they hold those figures, and
+    then `private_metrics` is True: for the analyst's eyes, never stored or published (see
+    `releasable`). `replayed` marks an epoch read back from a stored training (nothing spent)."""
 
     epoch: int
     epochs: int
@@ -29,9 +43,16 @@ class EpochRecord:
     sampling: str
     seconds: float
     replayed: bool = False
+    validation_epsilon: float = 0.0
+    private_metrics: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def releasable(self) -> EpochRecord:
+        """This record without the exact training loss and accuracy: what may be stored (the
+        history file beside the weights) or written into an artifact."""
+        return replace(self, loss=None, accuracy=None, private_metrics=False)
 
 
 EpochListener = Callable[[EpochRecord], None]

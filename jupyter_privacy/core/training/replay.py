@@ -6,10 +6,12 @@ The trained weights are kept next to the ledger (`models/<key>.npz` beside a SQL
 A replay whose weights file is gone is refused rather than silently retrained: retraining is a fresh
 draw and spends again.
 
-The per-epoch history (`models/<key>.history.json`) is kept beside the weights, not in the ledger:
-it holds the training loss and accuracy, measured on the private data without noise, which are
-for the analyst's eyes and not part of the DP release. A replay hands it back so charts show the
-same curve; a store written before histories were kept replays without per-epoch records.
+The per-epoch history (`models/<key>.history.json`) is kept beside the weights: ε so far and the
+validation metrics (DP-released, or on data declared public), never the exact training loss or
+accuracy (`EpochRecord.releasable`). A replay hands it back so charts show the same curve; a store
+written before histories were kept replays without per-epoch records. Histories written before the
+training metrics were left out do hold exact training figures: a replay drops them when it reads
+the file (which stays as it is, so its recorded digest still matches; do not publish it).
 
 Neither file is inside the ledger's hash chain, so the SHA-256 of each (of the exact bytes renamed
 into place) is recorded in the release's details, which are. A replay recomputes the weights' digest
@@ -41,6 +43,8 @@ from jupyter_privacy.core.training.progress import EpochRecord
 #: Keys of the release details that hold the stored files' SHA-256 (hex), inside the hash chain.
 WEIGHTS_DIGEST = "weights_sha256"
 HISTORY_DIGEST = "history_sha256"
+#: Replay keys over keyed data fingerprints; `dpsgd:` keys (unkeyed fingerprints) never replay again.
+TRAINING_KEY_PREFIX = "dpsgd2:"
 
 
 class StoredModelModifiedError(LedgerIntegrityError):
@@ -57,7 +61,7 @@ def training_replay_key(budget: str, *, architecture: str, settings: dict[str, A
          "data": fingerprint, "kind": "dp-sgd"},
         sort_keys=True, default=str,
     )  # fmt: skip
-    return "dpsgd:" + hashlib.sha256(payload.encode()).hexdigest()
+    return TRAINING_KEY_PREFIX + hashlib.sha256(payload.encode()).hexdigest()
 
 
 def canonical_architecture(architecture_json: str) -> str:
@@ -131,16 +135,19 @@ def history_path(store: Path, key: str) -> Path:
 
 
 def save_history(records: list[EpochRecord], path: Path) -> Path:
-    """Write the per-epoch records to a temporary file; renamed like the weights once recorded."""
+    """Write the per-epoch records, without exact training figures, to a temporary file; renamed
+    like the weights once recorded."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _staging_path(path, ".history.json")
-    temporary.write_text(json.dumps([record.to_dict() for record in records], indent=1))
+    rows = [record.releasable().to_dict() for record in records]
+    temporary.write_text(json.dumps(rows, indent=1))
     return temporary
 
 
 def load_history(store: Path, key: str, expected_sha256: str | None = None) -> list[EpochRecord]:
-    """The stored per-epoch records, marked replayed; [] when none were kept (older stores), and
-    [] with a warning when the file is damaged or no longer matches `expected_sha256`."""
+    """The stored per-epoch records, marked replayed and without exact training figures (older
+    histories hold them); [] when none were kept (older stores), and [] with a warning when the
+    file is damaged or no longer matches `expected_sha256`."""
     path = history_path(store, key)
     if not path.is_file():
         return []
@@ -156,8 +163,8 @@ def load_history(store: Path, key: str, expected_sha256: str | None = None) -> l
             )
             return []
         rows = json.loads(data)
-        return [EpochRecord(**{k: v for k, v in row.items() if k in names}, replayed=True)
-                for row in rows]  # fmt: skip
+        return [EpochRecord(**{k: v for k, v in row.items() if k in names},
+                            replayed=True).releasable() for row in rows]  # fmt: skip
     except (OSError, ValueError, TypeError, AttributeError) as error:
         warnings.warn(
             f"the per-epoch history {path} could not be read ({error}); the replay goes on "

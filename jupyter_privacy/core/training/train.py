@@ -1,11 +1,15 @@
 """Train a Keras model with DP-SGD (TensorFlow Privacy) against a ledger budget.
 
-Order of events, so a failure anywhere spends nothing and releases nothing:
+Order of events, so a failure anywhere spends nothing it has not shown and releases nothing else:
 1. validate, solve σ for a target ε if asked, compute the planned ε (before any TensorFlow work);
-2. refuse if the planned (ε, δ) does not fit the budget's remaining allowance;
-3. train a *copy* of the model, recording loss / validation accuracy / ε per epoch;
-4. record the release (ε, δ, accountant, hyper-parameters, data fingerprint) with ledger.spend;
-5. only then move the stored weights and history into place (their SHA-256 is in the release's
+2. refuse if the planned (ε, δ), DP validation included, does not fit the budget's allowance;
+3. copy the model and refuse layers that mix examples or learn state from the data (layers.py);
+4. train the copy for exactly the planned number of steps, sampled as planned (sampling.py,
+   engine.py); after each epoch release the DP validation accuracy through the ledger, then show it
+   (the exact training loss and accuracy are shown only with show_private_metrics=True, labelled
+   as not private, and never stored);
+5. record the model's release (ε, δ, accountant, sampling, q, steps run) with ledger.spend;
+6. only then move the stored weights and history into place (their SHA-256 is in the release's
    details, so inside the ledger's hash chain) and hand back the trained model.
 """
 
@@ -13,26 +17,25 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jupyter_privacy.core.accounting import (
-    DpSgdSetting,
-    EpsilonResult,
-    compare_accountants,
-    default_delta,
-    dp_sgd_epsilon,
-    noise_for_target_epsilon,
-    privacy_statement,
-)
-from jupyter_privacy.core.accounting.accountants import check_accountant
-from jupyter_privacy.core.accounting.setting import check_sampling
-from jupyter_privacy.core.errors import BudgetExceededError, InvalidParameterError
+from jupyter_privacy.core.accounting import EpsilonResult, dp_sgd_epsilon
+from jupyter_privacy.core.data_errors import private_data
+from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import Ledger, Release, open_ledger
-from jupyter_privacy.core.training.fingerprint import data_fingerprint
-from jupyter_privacy.core.training.models import build_dp_model, load_tf, make_loss
+from jupyter_privacy.core.training.fingerprint import check_class_labels, data_fingerprint
+from jupyter_privacy.core.training.models import (
+    FAST_CLIPPING,
+    correct_predictions,
+    load_tf,
+    make_loss,
+    prepare_model,
+)
+from jupyter_privacy.core.training.plan import TrainingPlan, check_fits_budget, plan_training
 from jupyter_privacy.core.training.progress import EpochListener, EpochRecord, TrainingProgress
+from jupyter_privacy.core.training.record import record_training, training_statement
 from jupyter_privacy.core.training.replay import (
     HISTORY_DIGEST,
     WEIGHTS_DIGEST,
@@ -47,38 +50,20 @@ from jupyter_privacy.core.training.replay import (
     training_replay_key,
     weights_path,
 )
-from jupyter_privacy.core.validation import check_epsilon, check_positive_int
+from jupyter_privacy.core.training.sampling import BatchPlanner
+from jupyter_privacy.core.training.validation import (
+    DEFAULT_VALIDATION_EPSILON,
+    ValidationSet,
+    public_metrics,
+    release_dp_accuracy,
+    validation_mode,
+    validation_set,
+    validation_summary,
+)
 
-PIPELINE = "shuffled fixed-size batches (Keras fit, shuffle=True)"
-
-
-@dataclass(frozen=True)
-class TrainingPlan:
-    """Everything decided before training starts; recorded with the release."""
-
-    dataset_size: int
-    batch_size: int
-    epochs: int
-    clip_norm: float
-    noise_multiplier: float
-    learning_rate: float
-    delta: float
-    sampling: str
-    accountant: str
-    target_epsilon: float | None
-    planned: EpsilonResult
-
-    @property
-    def setting(self) -> DpSgdSetting:
-        return DpSgdSetting(
-            self.dataset_size, self.batch_size, self.noise_multiplier, self.delta,
-            epochs=float(self.epochs), sampling=self.sampling,
-        )  # fmt: skip
-
-    def hyper_parameters(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("planned")
-        return data
+__all__ = ["TrainingPlan", "TrainingResult", "check_fits_budget", "plan_training", "train_dp_sgd"]
+_BAD_DATA_HINT = ("check that y holds class indices below the model's number of outputs and that "
+                  "x holds no NaN; nothing was spent")  # fmt: skip
 
 
 @dataclass
@@ -90,76 +75,34 @@ class TrainingResult:
     epsilon: EpsilonResult
     release: Release
     records: list[EpochRecord] = field(default_factory=list)
+    validation_releases: list[Release] = field(default_factory=list)
+    private_metrics_shown: bool = False  # show_private_metrics=True: records hold exact figures
+
+    @property
+    def total_epsilon(self) -> float:
+        """ε this training charged: the model's plus its DP validation releases'."""
+        return self.epsilon.epsilon + sum(r.epsilon for r in self.validation_releases)
 
     @property
     def statement(self) -> str:
-        return privacy_statement(self.plan.setting)
+        return training_statement(self.plan, self.release.details)
+
+    def __repr__(self) -> str:
+        """One line (a notebook shows a list of results by their repr), not the model and records."""
+        return f"<TrainingResult: {self.summary()}>"
 
     def summary(self) -> str:
-        last = self.records[-1] if self.records else None
-        accuracy = (
-            f", validation accuracy {last.val_accuracy:.3f}" if last and last.val_accuracy else ""
+        last = self.records[-1].val_accuracy if self.records else None
+        accuracy, validation = validation_summary(
+            last, self.plan.validation, self.plan.validation_epsilon, self.plan.epochs
         )
+        private = ("; training loss and accuracy shown to you (exact, not private: do not "
+                   "publish)" if self.private_metrics_shown else "")  # fmt: skip
         return (
-            f"DP-SGD ({self.path}) for {self.plan.epochs} epochs{accuracy}; "
-            f"{self.epsilon.describe()}; recorded as release {self.release.id} "
-            f"in budget '{self.release.budget}'"
+            f"DP-SGD ({self.path}, {self.plan.sampling} sampling, {self.plan.steps} steps) for "
+            f"{self.plan.epochs} epochs{accuracy}; {self.epsilon.describe()}{validation}; recorded "
+            f"as release {self.release.id} in budget '{self.release.budget}'{private}"
         )
-
-
-def plan_training(
-    *, dataset_size: int, batch_size: int, epochs: int, clip_norm: float,
-    noise_multiplier: float | None, target_epsilon: float | None, learning_rate: float,
-    delta: float | None, sampling: str, accountant: str,
-) -> TrainingPlan:  # fmt: skip
-    """Check the hyper-parameters and compute the planned ε (no TensorFlow needed)."""
-    epochs = check_positive_int(epochs, "epochs")
-    clip_norm = check_epsilon(clip_norm, "clip_norm")
-    learning_rate = check_epsilon(learning_rate, "learning_rate")
-    sampling, accountant = check_sampling(sampling), check_accountant(accountant)
-    if (noise_multiplier is None) == (target_epsilon is None):
-        raise InvalidParameterError(
-            "give exactly one of noise_multiplier (σ) or target_epsilon (σ is then solved for it)"
-        )
-    delta = default_delta(dataset_size) if delta is None else delta
-    if target_epsilon is not None:
-        target_epsilon = check_epsilon(target_epsilon, "target_epsilon")
-        noise_multiplier = noise_for_target_epsilon(
-            target_epsilon, dataset_size=dataset_size, batch_size=batch_size, delta=delta,
-            epochs=epochs, sampling=sampling, accountant=accountant,
-        ).noise_multiplier  # fmt: skip
-    assert noise_multiplier is not None
-    setting = DpSgdSetting(
-        dataset_size, batch_size, noise_multiplier, delta, epochs=float(epochs), sampling=sampling
-    )
-    return TrainingPlan(
-        dataset_size=setting.dataset_size, batch_size=setting.batch_size, epochs=epochs,
-        clip_norm=clip_norm, noise_multiplier=setting.noise_multiplier,
-        learning_rate=learning_rate, delta=setting.delta, sampling=sampling,
-        accountant=accountant, target_epsilon=target_epsilon,
-        planned=dp_sgd_epsilon(setting, accountant),
-    )  # fmt: skip
-
-
-def check_fits_budget(ledger: Ledger, budget: str, plan: TrainingPlan) -> None:
-    """Refuse before training when the planned (ε, δ) exceeds what the budget has left."""
-    state = ledger.budget(budget)
-    if state.composition != "basic":
-        raise InvalidParameterError(
-            f"budget '{state.name}' uses {state.composition} composition; DP-SGD releases are "
-            "(ε, δ) with δ > 0 and need a 'basic' budget"
-        )
-    eps, delta = plan.planned.epsilon, plan.delta
-    if eps > state.epsilon_remaining or delta > state.delta_remaining:
-        raise BudgetExceededError(
-            f"training would spend ε {eps:.4g} and δ {delta:g} ({plan.accountant}, "
-            f"{plan.sampling} sampling) but budget '{state.name}' has ε "
-            f"{state.epsilon_remaining:.4g} and δ {state.delta_remaining:g} left. Training was "
-            "not started. Raise the noise multiplier, train fewer epochs, pass target_epsilon=…, "
-            f"or raise the budget: jupyter privacy budget raise {state.name} --epsilon <total>",
-            budget=state.name, requested_epsilon=eps, requested_delta=delta,
-            remaining_epsilon=state.epsilon_remaining, remaining_delta=state.delta_remaining,
-        )  # fmt: skip
 
 
 def train_dp_sgd(
@@ -170,6 +113,8 @@ def train_dp_sgd(
     budget: str,
     ledger: Ledger | str | None = None,
     validation_data: tuple[Any, Any] | None = None,
+    validation_public: bool = False,
+    validation_epsilon: float = DEFAULT_VALIDATION_EPSILON,
     epochs: int = 5,
     batch_size: int = 64,
     clip_norm: float = 1.0,
@@ -179,88 +124,94 @@ def train_dp_sgd(
     delta: float | None = None,
     loss: str = "sparse_categorical_crossentropy",
     from_logits: bool = True,
-    sampling: str = "shuffle",
+    sampling: str = "poisson",
     accountant: str = "rdp",
+    max_physical_batch: int | None = None,
     fast_clipping: bool = True,
     use_xla: bool = False,
     progress: TrainingProgress | None = None,
     on_epoch: EpochListener | None = None,
     progress_bar: bool = True,
+    show_private_metrics: bool = False,
     description: str = "",
     fresh: bool = False,
     model_store: str | None = None,
 ) -> TrainingResult:
     """Train a copy of `model` with DP-SGD and record its (ε, δ) in `budget` when training ends.
 
-    `sampling` is the assumption the ε is charged under: ``shuffle`` (default) matches what Keras
-    does; ``poisson`` gives the smaller, commonly quoted ε but the pipeline does not Poisson-sample.
-    δ defaults to the largest power of ten ≤ 1/(10·n). Re-running the same training returns the
-    stored model, release and per-epoch records (also fed to `progress`/`on_epoch`) and spends
-    nothing (see replay.py); ``fresh=True`` trains and spends again.
+    `sampling="poisson"` (default) draws every batch by Poisson subsampling (q = batch_size / n)
+    and charges the amplified ε; ``"shuffle"`` cuts shuffled batches and charges the larger shuffle
+    bound. Either way training runs exactly the steps the accountant composes. Validation accuracy
+    is released with differential privacy (`validation_epsilon` over the run, charged to the same
+    budget and included in `target_epsilon`) unless `validation_public=True` declares the validation
+    data public. The exact training loss and accuracy (on the private data, not DP) are neither
+    shown nor stored; `show_private_metrics=True` shows them to you for debugging, labelled as not
+    private (the release says so), and still never stores them. Layers that mix examples or learn
+    state from the data (BatchNormalization) are refused before anything runs. δ defaults to the largest power of ten ≤ 1/(10·n). Re-running
+    the same training returns the stored model, release and per-epoch records and spends nothing
+    (see replay.py); ``fresh=True`` trains and spends again.
     """
-    plan = plan_training(
-        dataset_size=_dataset_size(x, y), batch_size=batch_size, epochs=epochs,
-        clip_norm=clip_norm, noise_multiplier=noise_multiplier, target_epsilon=target_epsilon,
-        learning_rate=learning_rate, delta=delta, sampling=sampling, accountant=accountant,
+    call = dict(locals())
+    plan = _plan(call, _dataset_size(x, y))
+    validation = validation_set(
+        validation_data, mode=plan.validation, epsilon_total=plan.validation_epsilon,
+        releases=plan.epochs, loss=loss,
     )  # fmt: skip
-    if plan.sampling == "poisson":
-        warnings.warn(
-            f"ε is charged assuming Poisson sampling, but training uses {PIPELINE}; the sound "
-            "bound for this pipeline is the (larger) shuffle ε, recorded alongside",
-            stacklevel=2,
-        )
     owns_ledger = not isinstance(ledger, Ledger)
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
         tf, _ = load_tf()  # MissingExtraError naming jupyter-privacy[tf] before any work
-        fingerprint = data_fingerprint(x, y)
-        key = _replay_key(model, fingerprint, budget, plan, loss=loss, from_logits=from_logits,
-                          fast_clipping=fast_clipping, validation_data=validation_data)  # fmt: skip
+        fingerprint = data_fingerprint(x, y, key=opened.data_key())
+        key = _replay_key(model, fingerprint, budget, plan, call, ledger=opened)
         store = model_store_dir(model_store, opened.url)
         if not fresh:
-            replayed = load_replayed_model(
-                opened, budget, key, store, model,
-                lambda m: m.compile(loss=make_loss(tf, loss, from_logits=from_logits,
-                                                   per_example=False), metrics=["accuracy"]),
-            )  # fmt: skip
+            replayed = _replay(tf, opened, budget, key, store, model, plan, call)
             if replayed is not None:
-                release, trained = replayed
-                history = load_history(store, key, release.details.get(HISTORY_DIGEST))
-                tracker = _tracker(progress, on_epoch)
-                for record in history:  # live charts redraw the stored curve
-                    tracker.add(record)
-                return TrainingResult(
-                    model=trained, path=release.details.get("training_path", ""),
-                    path_reason=f"replayed: stored release {release.id}, nothing spent",
-                    plan=plan, epsilon=plan.planned, release=release, records=history,
-                )  # fmt: skip
+                return replayed
         check_fits_budget(opened, budget, plan)
-        dp = build_dp_model(
-            model, clip_norm=plan.clip_norm, noise_multiplier=plan.noise_multiplier,
-            learning_rate=plan.learning_rate, loss=loss, from_logits=from_logits,
-            prefer_fast_clipping=fast_clipping, use_xla=use_xla,
+        prepared = prepare_model(
+            model, learning_rate=plan.learning_rate, loss=loss, from_logits=from_logits,
+            prefer_fast_clipping=fast_clipping,
         )  # fmt: skip
-        if dp.path != "fast_gradient_clipping" and fast_clipping:
-            warnings.warn(dp.reason, stacklevel=2)
+        if loss == "sparse_categorical_crossentropy":  # before TF can log a bad label
+            check_class_labels(y, int(prepared.model.output_shape[-1]))
+        if prepared.path != FAST_CLIPPING and fast_clipping:
+            warnings.warn(prepared.reason, stacklevel=2)
+        from jupyter_privacy.core.training.engine import DpSgdEngine
+
+        engine = DpSgdEngine(
+            prepared, x, y, loss=loss, from_logits=from_logits, clip_norm=plan.clip_norm,
+            noise_multiplier=plan.noise_multiplier, expected_batch_size=plan.batch_size,
+            physical_batch=plan.physical_batch, use_xla=use_xla,
+        )  # fmt: skip
+        planner = BatchPlanner(plan.setting, epochs=plan.epochs, physical_batch=plan.physical_batch)
         tracker = _tracker(progress, on_epoch)
         first_record = len(tracker.records)
-        callback = _callback(plan, tracker, progress_bar)
-        dp.model.fit(
-            x, y, batch_size=plan.batch_size, epochs=plan.epochs, shuffle=True,
-            validation_data=validation_data, callbacks=[callback], verbose=0,
-        )  # fmt: skip
+        with private_data(
+            "training on the data", hint=_BAD_DATA_HINT, only=(tf.errors.InvalidArgumentError,)
+        ):  # its text lists labels
+            validation_releases = _run_epochs(
+                tf, engine, planner, plan, validation, tracker, progress_bar,
+                ledger=opened, budget=budget, key=key, description=description, loss=loss,
+                from_logits=from_logits, private_metrics=bool(show_private_metrics),
+            )  # fmt: skip
         records = tracker.records[first_record:]
         targets = (weights_path(store, key), history_path(store, key))
         staged: list[Path] = []
         try:  # digests of the staged bytes, which the renames below move unchanged
-            staged.append(save_weights(dp.model, targets[0]))
+            staged.append(save_weights(prepared.model, targets[0]))
             staged.append(save_history(records, targets[1]))
             digests = {
                 WEIGHTS_DIGEST: file_sha256(staged[0]),
                 HISTORY_DIGEST: file_sha256(staged[1]),
             }
-            release = _record(opened, budget, plan, dp.path, records, fingerprint, description,
-                              key, digests)  # fmt: skip
+            release = record_training(
+                opened, budget, plan, prepared, records, fingerprint=fingerprint,
+                description=description, replay_key=key, digests=digests,
+                steps_run=engine.optimizer_steps, planner=planner,
+                validation=validation.describe([r.id for r in validation_releases])
+                if validation else None, private_metrics=bool(show_private_metrics),
+            )  # fmt: skip
         except BaseException:
             for path in staged:
                 path.unlink(missing_ok=True)
@@ -271,8 +222,9 @@ def train_dp_sgd(
         if owns_ledger:
             opened.close()
     return TrainingResult(
-        model=dp.model, path=dp.path, path_reason=dp.reason, plan=plan, epsilon=plan.planned,
-        release=release, records=list(records),
+        model=prepared.model, path=prepared.path, path_reason=prepared.reason, plan=plan,
+        epsilon=plan.planned, release=release, records=list(records),
+        validation_releases=validation_releases, private_metrics_shown=bool(show_private_metrics),
     )  # fmt: skip
 
 
@@ -288,19 +240,86 @@ def find_training_replay(
     args = call.arguments
     if args["fresh"]:
         return None
-    plan_args = set(inspect.signature(plan_training).parameters) - {"dataset_size"}
-    plan = plan_training(dataset_size=_dataset_size(x, y), **{k: args[k] for k in plan_args})
-    key = _replay_key(model, data_fingerprint(x, y), budget, plan, loss=args["loss"],
-                      from_logits=args["from_logits"], fast_clipping=args["fast_clipping"],
-                      validation_data=args["validation_data"])  # fmt: skip
+    plan = _plan(args, _dataset_size(x, y))
     opened = ledger if isinstance(ledger, Ledger) else open_ledger(ledger)
     try:
+        key = _replay_key(model, data_fingerprint(x, y, key=opened.data_key()), budget, plan,
+                          args, ledger=opened)  # fmt: skip
         return stored_training(
             opened, budget, key, model_store_dir(args["model_store"], opened.url)
         )
     finally:
         if opened is not ledger:
             opened.close()
+
+
+def _plan(args: dict[str, Any], dataset_size: int) -> TrainingPlan:
+    """The plan from `train_dp_sgd`'s arguments (shared with `find_training_replay`)."""
+    names = ("batch_size", "epochs", "clip_norm", "noise_multiplier", "target_epsilon",
+             "learning_rate", "delta", "sampling", "accountant", "validation_epsilon",
+             "max_physical_batch")  # fmt: skip
+    mode = validation_mode(args["validation_data"], bool(args["validation_public"]))
+    return plan_training(dataset_size=dataset_size, validation=mode,
+                         **{name: args[name] for name in names})  # fmt: skip
+
+
+def _run_epochs(
+    tf: Any, engine: Any, planner: BatchPlanner, plan: TrainingPlan,
+    validation: ValidationSet | None, tracker: TrainingProgress, progress_bar: bool, *,
+    ledger: Ledger, budget: str, key: str, description: str, loss: str, from_logits: bool,
+    private_metrics: bool,
+) -> list[Release]:  # fmt: skip
+    """Every epoch: the planned steps, then the validation metrics (DP ones spent before shown).
+    The epoch's exact training loss and accuracy reach the callback only if `private_metrics`."""
+    callback = _callback(plan, tracker, progress_bar, private_metrics)
+    callback.set_params({"epochs": plan.epochs, "verbose": 0})
+    callback.on_train_begin()
+    correct = correct_predictions(tf, loss, from_logits=from_logits)
+    per_example = make_loss(tf, loss, from_logits=from_logits, per_example=True)
+    released: list[Release] = []
+    for epoch in range(1, plan.epochs + 1):
+        callback.on_epoch_begin(epoch - 1)
+        metrics = engine.run_epoch(planner.epoch(epoch))
+        logs: dict[str, Any] = (
+            {"loss": metrics.loss, "accuracy": metrics.accuracy} if private_metrics else {}
+        )
+        if validation is not None and validation.mode == "dp":
+            logs["val_accuracy"], release = release_dp_accuracy(
+                ledger, budget, validation, model=engine.model, correct=correct, step=epoch,
+                training_key=key, description=description,
+            )  # fmt: skip
+            released.append(release)
+            logs["validation_epsilon"] = sum(r.epsilon for r in released)
+        elif validation is not None:
+            logs["val_loss"], logs["val_accuracy"] = public_metrics(
+                engine.model, validation.x, validation.y, per_example, correct
+            )
+        callback.on_epoch_end(epoch - 1, logs)
+    return released
+
+
+def _replay(
+    tf: Any, ledger: Ledger, budget: str, key: str, store: Path, model: Any, plan: TrainingPlan,
+    call: dict[str, Any],
+) -> TrainingResult | None:  # fmt: skip
+    loss, from_logits = call["loss"], call["from_logits"]
+    replayed = load_replayed_model(
+        ledger, budget, key, store, model,
+        lambda m: m.compile(loss=make_loss(tf, loss, from_logits=from_logits, per_example=False),
+                            metrics=["accuracy"]),
+    )  # fmt: skip
+    if replayed is None:
+        return None
+    release, trained = replayed
+    history = load_history(store, key, release.details.get(HISTORY_DIGEST))
+    tracker = _tracker(call["progress"], call["on_epoch"])
+    for record in history:  # live charts redraw the stored curve
+        tracker.add(record)
+    return TrainingResult(
+        model=trained, path=release.details.get("training_path", ""),
+        path_reason=f"replayed: stored release {release.id}, nothing spent",
+        plan=plan, epsilon=plan.planned, release=release, records=history,
+    )  # fmt: skip
 
 
 def _tracker(progress: TrainingProgress | None, on_epoch: EpochListener | None) -> TrainingProgress:
@@ -323,69 +342,27 @@ def _dataset_size(x: Any, y: Any) -> int:
 
 
 def _replay_key(
-    model: Any, fingerprint: str, budget: str, plan: TrainingPlan, *, loss: str,
-    from_logits: bool, fast_clipping: bool, validation_data: tuple[Any, Any] | None,
+    model: Any, fingerprint: str, budget: str, plan: TrainingPlan, call: dict[str, Any], *,
+    ledger: Ledger,
 ) -> str:  # fmt: skip
     """Everything that determines the release: budget, architecture, settings and data."""
-    settings = {**plan.hyper_parameters(), "loss": loss, "from_logits": from_logits,
-                "fast_clipping": fast_clipping,
-                "validation": data_fingerprint(*validation_data) if validation_data else None}  # fmt: skip
+    validation_data = call["validation_data"]
+    validation = (data_fingerprint(*validation_data, key=ledger.data_key())
+                  if validation_data else None)  # fmt: skip
+    settings = {**plan.hyper_parameters(), "loss": call["loss"], "from_logits": call["from_logits"],
+                "fast_clipping": call["fast_clipping"], "validation": validation}  # fmt: skip
     return training_replay_key(budget, architecture=model.to_json(), settings=settings,
                                fingerprint=fingerprint)  # fmt: skip
 
 
-def _callback(plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool) -> Any:
+def _callback(
+    plan: TrainingPlan, tracker: TrainingProgress, progress_bar: bool, private_metrics: bool
+) -> Any:
     from jupyter_privacy.core.training.keras_callback import DpSgdCallback
 
     def epsilon_after(epoch: int) -> tuple[float, float, str, str]:
         result = dp_sgd_epsilon(plan.setting.with_changes(epochs=float(epoch)), plan.accountant)
         return result.epsilon, result.delta, result.accountant, result.sampling
 
-    return DpSgdCallback(epsilon_after, progress=tracker, progress_bar=progress_bar)
-
-
-def _record(
-    ledger: Ledger, budget: str, plan: TrainingPlan, path: str, records: list[EpochRecord],
-    fingerprint: str, description: str, replay_key: str, digests: dict[str, str],
-) -> Release:  # fmt: skip
-    """The release is the trained model; its recorded value is the held-out metrics only (training
-    loss is computed on private data without noise, so it is not part of the release)."""
-    last = records[-1] if records else None
-    value = {
-        "epochs_completed": len(records),
-        "val_accuracy": last.val_accuracy if last else None,
-        "val_loss": last.val_loss if last else None,
-    }
-    alternatives = {
-        f"{r.accountant}/{r.sampling}": r.epsilon for r in compare_accountants(plan.setting)
-    }
-    details = {
-        "kind": "dp-sgd",
-        "accountant": plan.accountant,
-        "conversion": plan.planned.conversion,
-        "sampling": plan.sampling,
-        "sampling_note": plan.planned.sampling_note,
-        "pipeline": PIPELINE,
-        "privacy_unit": plan.planned.privacy_unit,
-        "hyper_parameters": plan.hyper_parameters(),
-        "compositions": plan.planned.compositions,
-        "optimizer_steps": plan.epochs * -(-plan.dataset_size // plan.batch_size),
-        "training_path": path,
-        "data_fingerprint": fingerprint,
-        "epsilon_by_accountant": alternatives,
-        "per_epoch_epsilon": [r.epsilon for r in records],
-        **digests,
-    }
-    try:
-        return ledger.spend(
-            budget, plan.planned.epsilon, plan.delta, value=value,
-            mechanism=f"DP-SGD (TensorFlow Privacy, {path.replace('_', ' ')})",
-            description=description or f"DP-SGD model trained on {plan.dataset_size} examples",
-            details=details, replay_key=replay_key, fresh=True,
-        )  # fmt: skip
-    except BudgetExceededError as error:
-        raise BudgetExceededError(
-            f"training finished but its release could not be recorded, so the trained model was "
-            f"discarded: {error.message}",
-            **error.fields,
-        ) from None
+    return DpSgdCallback(epsilon_after, progress=tracker, progress_bar=progress_bar,
+                         private_metrics=private_metrics)  # fmt: skip

@@ -114,8 +114,20 @@ def test_duplicate_budget(seeded: Ledger, snapshot) -> None:
 
 
 def test_unknown_budget_lists_known_ones(seeded: Ledger) -> None:
-    with pytest.raises(UnknownBudgetError, match="known budgets: census"):
+    with pytest.raises(UnknownBudgetError, match="known budgets: census") as info:
         seeded.budget("cesnus")
+    assert info.value.message.endswith("budget create cesnus --epsilon <total>")
+
+
+@pytest.mark.parametrize("name", ["my budget", "-x", "a/b", "x" * 200])
+def test_unknown_budget_never_suggests_a_name_that_would_be_refused(seeded: Ledger, name) -> None:
+    with pytest.raises(UnknownBudgetError) as info:
+        seeded.budget(name)
+    message = info.value.message
+    assert f"budget create {name}" not in message
+    assert "budget names use 1-128 letters" in message and "budget create NAME" in message
+    with pytest.raises(InvalidParameterError):  # the name really would be refused
+        seeded.create_budget(name, 1.0)
 
 
 def test_corrupt_database_file(tmp_path: Path) -> None:
