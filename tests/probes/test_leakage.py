@@ -18,6 +18,7 @@ from jupyter_privacy.core.probes.leakage import EXCESS, compare_populations, hea
 from jupyter_privacy.core.probes.metrics import clopper_pearson
 from jupyter_privacy.core.reports.gates import collect_gates
 from jupyter_privacy.core.reports.threat_model import criterion_text, validate_threat_model
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 
 def hits(correct: int, total: int) -> Any:
@@ -91,6 +92,9 @@ def test_round_trip_and_load_either_report_family(tmp_path: Path) -> None:
     assert load_report(membership).attack == "loss-threshold"
     text = report.summary()
     assert "members minus non-members: +0.180" in text and "the model's claim: ε 2" in text
+    # Exact statistics on private rows: every summary says they are an audit exception, not DP.
+    assert f"note: {AUDIT_EXCEPTION}" in text
+    assert f"note: {AUDIT_EXCEPTION}" in load_report(membership).summary()
     assert report.member_value() == pytest.approx(0.2)
     assert report.non_member_value() == pytest.approx(0.02)
 

@@ -4,6 +4,7 @@ YAML header, Model Card Toolkit metrics and privacy-card.json (schema-valid), wi
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from jupyter_privacy.core.probes.leakage import compare_populations, headline_of
 from jupyter_privacy.core.reports.model_card import build_card, load_schema
 from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
 from jupyter_privacy.core.reports.threat_model import validate_threat_model
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 
 def _report(member_hits: int) -> LeakageReport:
@@ -68,6 +70,9 @@ def test_the_card_states_the_figures_next_to_epsilon(tmp_path: Path) -> None:
     section_at = markdown.index("## Attribute inference and model inversion")
     assert guarantee_at < section_at < markdown.index("## Data provenance")
     assert "At ε 2, δ 1e-05" in markdown and "+0.150" in markdown
+    # Both probe sections say their figures are exact statistics released as an audit exception.
+    assert markdown.count(AUDIT_EXCEPTION) == 2
+    assert paths["html"].read_text().count(escape(AUDIT_EXCEPTION)) == 2
     header = yaml.safe_load(markdown.split("---\n")[1])
     assert header["privacy"]["inference_probes"][0]["target"] == "ethnicity"
     assert "Attribute inference and model inversion" in paths["html"].read_text()

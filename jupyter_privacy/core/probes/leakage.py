@@ -30,7 +30,7 @@ from jupyter_privacy.core.files import read_json_file
 from jupyter_privacy.core.probes.metrics import FloatArray, clopper_pearson
 from jupyter_privacy.core.probes.report import REPORT_FORMAT as MEMBERSHIP_FORMAT
 from jupyter_privacy.core.probes.report import ProbeReport, save_report
-from jupyter_privacy.core.reports.verdict import GateResult
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION, GateResult
 
 REPORT_FORMAT = "jupyter-privacy/leakage-report@1"
 METRICS = {  # gate metric → what the report measures
@@ -239,6 +239,7 @@ class LeakageReport:
             lines.append(f"  the model's claim: ε {self.claim['epsilon']:g}, δ "
                          f"{self.claim.get('delta', 0):g}")  # fmt: skip
         lines.extend(f"  note: {note}" for note in self.notes)
+        lines.append(f"  note: {AUDIT_EXCEPTION}")
         return "\n".join(lines)
 
 

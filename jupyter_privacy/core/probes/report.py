@@ -10,6 +10,7 @@ from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_json_file
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 REPORT_FORMAT = "jupyter-privacy/probe-report@1"
 STANDARD_FPRS = (0.001, 0.01)
@@ -122,6 +123,7 @@ class ProbeReport:
                 + ", ".join(f"TPR {v:.4f} at FPR {k}" for k, v in c["tpr_at_fpr"].items())
             )
         lines.extend(f"  note: {note}" for note in self.notes)
+        lines.append(f"  note: {AUDIT_EXCEPTION}")
         return "\n".join(lines)
 
 

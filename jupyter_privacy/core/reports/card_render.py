@@ -8,6 +8,7 @@ import yaml
 
 from jupyter_privacy.core.encrypted.report import cost_table, section_lines
 from jupyter_privacy.core.reports import html
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 if TYPE_CHECKING:
     from jupyter_privacy.core.reports.model_card import ModelCard
@@ -68,6 +69,8 @@ def card_markdown(card: ModelCard) -> str:
     out += ["## Data provenance", ""]
     out.append(html.markdown_table(["dataset", "source", "public facts"], _data_rows(card)))
     out += ["## Membership-inference probes", ""]
+    if card.probes:
+        out += [f"Note: {AUDIT_EXCEPTION}.", ""]
     out.append(
         html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
     )
@@ -112,6 +115,8 @@ def card_html(card: ModelCard) -> str:
     body += [html.heading("Data provenance"),
              html.table(["dataset", "source", "public facts"], _data_rows(card))]  # fmt: skip
     body.append(html.heading("Membership-inference probes"))
+    if card.probes:
+        body.append(html.paragraph(f"Note: {AUDIT_EXCEPTION}."))
     body.append(
         html.table(_PROBE_HEADERS, _probe_rows(card))
         if card.probes
@@ -153,7 +158,8 @@ def _inference_intro(card: ModelCard) -> str:
             "inversion: similarity, 0 = none), for training members and for people outside the "
             "training data. Attribute inference and feature reconstruction are gated on members "
             "minus non-members (what being trained on costs a person, which DP bounds); class "
-            "representatives on the members' similarity. Intervals at the stated confidence.")  # fmt: skip
+            "representatives on the members' similarity. Intervals at the stated confidence. "
+            f"Note: {AUDIT_EXCEPTION}.")  # fmt: skip
 
 
 def _inference_rows(card: ModelCard) -> list[tuple[str, ...]]:
