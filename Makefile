@@ -36,7 +36,7 @@ pilot: setup
 	$(BIN)/jupyter-privacy pilot run --out $(PILOT_OUT) $(PILOT_ARGS)
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 lab: setup
 	$(BIN)/jupyter lab --allow-root --LabApp.news_url=None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from jupyter_privacy.core.config import LEDGER_ENV
 from jupyter_privacy.core.ledger import Ledger, open_ledger
+from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.testing.postgres import PostgresCluster
 
 
@@ -79,3 +80,20 @@ def figures_near() -> Callable[[str, float, float], list[str]]:
         return [n for n in _NUMBER.findall(text) if abs(float(n) - value) <= tolerance]
 
     return near
+
+
+@pytest.fixture
+def as_user(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Act as another person: the OS user the kit sees comes from LOGNAME (getpass's first
+    choice), looked up once per process, so a switch also forgets the cached identity."""
+
+    def switch(name: str) -> None:
+        monkeypatch.setenv("LOGNAME", name)
+        monkeypatch.setenv("USER", name)
+        monkeypatch.delenv("JUPYTERHUB_USER", raising=False)
+        current_actor.cache_clear()
+
+    switch("alice")
+    yield switch
+    monkeypatch.undo()
+    current_actor.cache_clear()

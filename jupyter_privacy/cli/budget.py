@@ -1,4 +1,4 @@
-"""`jupyter privacy budget create|list|show|raise|spend`."""
+"""`jupyter privacy budget create|list|show|raise|spend` (approve|withdraw: cli/access.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from jupyter_privacy.cli.output import (
     add_digests_flag,
     delta_arg,
     epsilon_arg,
+    open_from_args,
     positive_int_arg,
     print_json,
 )
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.core.ledger.published import published_entry
 from jupyter_privacy.core.reports.status import budget_table, release_table
 
@@ -70,9 +70,13 @@ def register(sub: Any) -> None:
     add_common(spend)
     spend.set_defaults(handler=_spend)
 
+    from jupyter_privacy.cli.access import register_budget_verbs
+
+    register_budget_verbs(verbs)  # approve, withdraw: the high-risk lane
+
 
 def _create(args: argparse.Namespace) -> int:
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         budget = ledger.create_budget(
             args.name, args.epsilon, args.delta, composition=args.composition,
             privacy_unit=args.unit, max_contributions=args.max_contributions, notes=args.notes,
@@ -86,7 +90,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         budgets = ledger.budgets()
         if args.json:
             print_json({"ledger": ledger.display_url, "budgets": [b.to_dict() for b in budgets]})
@@ -96,7 +100,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         budget = ledger.budget(args.name)
         releases = ledger.history(args.name, limit=args.limit, newest_first=args.limit is not None)
         if args.json:
@@ -111,7 +115,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _raise(args: argparse.Namespace) -> int:
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         budget = ledger.raise_budget(
             args.name, epsilon=args.epsilon, delta=args.delta, reason=args.reason
         )
@@ -127,7 +131,7 @@ def _spend(args: argparse.Namespace) -> int:
         value = json.loads(args.value) if args.value is not None else None
     except json.JSONDecodeError as error:
         raise InvalidParameterError(f"--value must be JSON ({error.msg})") from None
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         release = ledger.spend(
             args.name, args.epsilon, args.delta, value=value, mechanism=args.mechanism,
             description=args.description, replay_key=args.replay_key, origin="cli",

@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from jupyter_privacy.cli.output import add_common, print_json
-from jupyter_privacy.core.ledger import open_ledger
+from jupyter_privacy.cli.output import add_common, open_from_args, print_json
 
 
 def register(sub: Any) -> None:
@@ -29,7 +28,7 @@ def register(sub: Any) -> None:
 def _verify(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.training.audit import verify_stored_models
 
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args, read_only=True) as ledger:
         report = verify_stored_models(ledger, args.model_store)
     if args.json:
         print_json(report.to_dict())

@@ -21,6 +21,11 @@ def add_common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> No
         help="SQLAlchemy URL of the ledger (default: $JUPYTER_PRIVACY_LEDGER, then "
         "[tool.jupyter_privacy] ledger in pyproject.toml, then .privacy/ledger.db)",
     )
+    parser.add_argument(
+        "--lock-timeout", type=lock_timeout_arg, metavar="SECONDS", default=None,
+        help="how long to wait for another writer's lock on the ledger (default: "
+        "$JUPYTER_PRIVACY_LOCK_TIMEOUT, then 60)",
+    )  # fmt: skip
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print JSON for scripts")
 
@@ -70,6 +75,27 @@ def _typed(check: Any, label: str) -> Any:
 
     parse.__name__ = label
     return parse
+
+
+def lock_timeout_arg(text: str) -> float:
+    from jupyter_privacy.core.config import resolve_lock_timeout
+
+    try:
+        return resolve_lock_timeout(text)
+    except PrivacyError as error:
+        raise argparse.ArgumentTypeError(
+            error.message.replace("lock_timeout", "--lock-timeout")
+        ) from None
+
+
+def open_from_args(args: argparse.Namespace, *, read_only: bool = False) -> Any:
+    """The ledger a command names (`--ledger`, `--lock-timeout`); read-only for commands that
+    only read, so they never create a ledger or touch a database that is not one."""
+    from jupyter_privacy.core.ledger import open_ledger
+
+    return open_ledger(
+        args.ledger, lock_timeout=getattr(args, "lock_timeout", None), read_only=read_only
+    )
 
 
 epsilon_arg = _typed(check_epsilon, "--epsilon")

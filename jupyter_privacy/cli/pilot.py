@@ -4,6 +4,7 @@ fail), and a CI workflow that runs it."""
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from jupyter_privacy.cli.output import add_common, check_out, print_json
@@ -66,7 +67,7 @@ def register(sub: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from jupyter_privacy.core.config import resolve_ledger_url
+    from jupyter_privacy.core.config import LOCK_TIMEOUT_ENV, resolve_ledger_url
     from jupyter_privacy.core.templates import list_templates
     from jupyter_privacy.pilot import merge_parameters, parse_cli_parameters, run_pilot
     from jupyter_privacy.pilot.parameters import load_parameter_file
@@ -79,6 +80,8 @@ def _run(args: argparse.Namespace) -> int:
     chosen = merge_parameters(templates, track_parameters(track), from_file,
                               parse_cli_parameters(args.parameter))  # fmt: skip
     ledger_url = resolve_ledger_url(args.ledger)
+    if args.lock_timeout is not None:  # the notebooks' kernels open the ledger themselves
+        os.environ[LOCK_TIMEOUT_ENV] = str(args.lock_timeout)
     result = run_pilot(
         args.out, chosen, ledger_url=ledger_url, templates=templates,
         templates_folder=args.templates, kernel_name=args.kernel,

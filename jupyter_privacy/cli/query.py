@@ -14,11 +14,11 @@ from jupyter_privacy.cli.output import (
     add_common,
     delta_arg,
     epsilon_arg,
+    open_from_args,
     positive_int_arg,
     print_json,
 )
 from jupyter_privacy.core.errors import InvalidParameterError
-from jupyter_privacy.core.ledger import open_ledger
 
 
 def register(sub: Any) -> None:
@@ -123,7 +123,7 @@ def _query(args: argparse.Namespace) -> int:
     keys = {c: v.split(",") for c, v in _pairs(args.keys, "--keys").items()}
     declared = {"budget": args.budget, "bounds": _bounds(args.bounds), "keys": keys,
                 "impute": _impute(args.impute), "max_contributions": args.max_contributions}  # fmt: skip
-    with open_ledger(args.ledger) as ledger:
+    with open_from_args(args) as ledger:
         if args.spark_master or args.privacy_id:
             table = _spark_table(args, declared, ledger)
         else:

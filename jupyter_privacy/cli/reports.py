@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jupyter_privacy.cli import inference_probe
-from jupyter_privacy.cli.output import add_common, check_out, delta_arg, epsilon_arg, print_json
+from jupyter_privacy.cli.output import (
+    add_common,
+    check_out,
+    delta_arg,
+    epsilon_arg,
+    open_from_args,
+    print_json,
+)
 
 if TYPE_CHECKING:  # the probes bring scipy (~1 s): imported by the commands that use them
     from jupyter_privacy.core.probes.gate import ProbeLimit
@@ -290,7 +297,6 @@ def _register_card(sub: Any) -> None:
 
 def _card_build(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.core.ledger import open_ledger
     from jupyter_privacy.core.reports.compliance import load_checklist_status
     from jupyter_privacy.core.reports.model_card import build_card, load_meta
     from jupyter_privacy.core.reports.privacy_budget import stated_guarantee
@@ -315,7 +321,7 @@ def _card_build(args: argparse.Namespace) -> int:
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
     )  # fmt: skip
     if args.budget:
-        with open_ledger(args.ledger) as ledger:
+        with open_from_args(args, read_only=True) as ledger:
             card = build_card(meta, ledger=ledger, budget=args.budget, **options)
     else:
         card = build_card(meta, **options)
@@ -371,7 +377,6 @@ def _metrics(pairs: list[str]) -> dict[str, float]:
 
 def _check(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.errors import InvalidParameterError
-    from jupyter_privacy.core.ledger import open_ledger
     from jupyter_privacy.core.reports.compliance import load_checklist_status
     from jupyter_privacy.core.reports.gates import collect_gates
 
@@ -387,7 +392,7 @@ def _check(args: argparse.Namespace) -> int:
     wants_ledger = args.ledger or args.budget or args.max_epsilon is not None or (
         threat_model is not None and threat_model.max_epsilon() is not None)  # fmt: skip
     if wants_ledger:
-        with open_ledger(args.ledger) as ledger:
+        with open_from_args(args, read_only=True) as ledger:
             results = collect_gates(ledger=ledger, **options)
     else:
         results = collect_gates(**options)

@@ -6,6 +6,7 @@ project's pyproject.toml, built-in default.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -79,3 +80,30 @@ def _anchor_sqlite_url(url: str, root: Path) -> str:
         if rest and rest != ":memory:":
             return prefix + str(root / rest)
     return url
+
+
+LOCK_TIMEOUT_ENV = "JUPYTER_PRIVACY_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 60.0
+MAX_LOCK_TIMEOUT_S = 7 * 24 * 3600.0
+
+
+def resolve_lock_timeout(seconds: float | str | None = None) -> float:
+    """How long a writer waits for the ledger's lock: the argument, else the environment variable,
+    else 60 s. A clear error for anything but a finite number of seconds ≥ 0."""
+    name = "lock_timeout"
+    if seconds is None:
+        env = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+        if not env:
+            return DEFAULT_LOCK_TIMEOUT_S
+        seconds, name = env, LOCK_TIMEOUT_ENV
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        value = math.nan
+    if isinstance(seconds, bool) or not 0 <= value <= MAX_LOCK_TIMEOUT_S:
+        raise InvalidParameterError(
+            f"{name} must be a number of seconds between 0 and {MAX_LOCK_TIMEOUT_S:.0f} "
+            f"(e.g. 5), got {seconds!r}",
+            parameter=name,
+        )
+    return value

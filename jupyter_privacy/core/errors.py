@@ -53,6 +53,13 @@ class UnsupportedQueryError(PrivacyError):
     code = "unsupported_query"
 
 
+class AccessDeniedError(PrivacyError):
+    """The caller may not do this to the budget (not an owner or spender, or a high-risk spend
+    without an approval); nothing was spent and the refusal was logged when the ledger allowed it."""
+
+    code = "access_denied"
+
+
 class MissingExtraError(PrivacyError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
@@ -99,6 +106,12 @@ class LedgerReadOnlyError(LedgerError):
     """The ledger database cannot be written (file permissions or a read-only server)."""
 
     code = "ledger_read_only"
+
+
+class DatabaseAccessDeniedError(LedgerError, AccessDeniedError):
+    """The database itself refused the write (PostgreSQL row-level security or table privileges)."""
+
+    code = "access_denied"
 
 
 def require_extra(module: str, extra: str) -> Any:

@@ -62,6 +62,8 @@ def write_index(result: PilotResult, ledger_url: str) -> Path:
     body.append(heading("Privacy budgets"))
     chart = _budget_chart(out, ledger_url)
     body.append(f'<img src="{chart}" alt="budget chart">' if chart else paragraph("no budgets"))
+    body.append(heading("Ledger anchor"))
+    body.append(_anchor_paragraph(ledger_url))
     body.append(heading("Artifacts"))
     links = [
         f'<li><a href="{escape(name)}">{escape(label)}</a></li>'
@@ -96,6 +98,17 @@ def _budget_chart(out: Path, ledger_url: str) -> str | None:
             return None
         save_chart(budget_bars(ledger), out / "budget-chart.svg")
     return "budget-chart.svg"
+
+
+def _anchor_paragraph(ledger_url: str) -> str:
+    """The ledger's head at the end of the run: this CI artifact then pins the ledger's history."""
+    with open_ledger(ledger_url, read_only=True) as ledger:
+        anchor = ledger.anchor()
+    return paragraph(
+        f"{anchor.entries} entries, head hash {anchor.head_hash}, taken {anchor.created_at}. "
+        f"Check later that the ledger still extends it: jupyter privacy ledger verify --anchor "
+        f"{anchor.token}"
+    )
 
 
 def _notebook_html(notebook: Path) -> str | None:

@@ -10,10 +10,12 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
 from jupyter_privacy.core.errors import (
+    AccessDeniedError,
     BudgetExceededError,
     DuplicateBudgetError,
     InvalidParameterError,
     LedgerError,
+    LedgerIntegrityError,
     LedgerLockedError,
     LedgerUnavailableError,
     MissingExtraError,
@@ -35,12 +37,14 @@ class RequestTooLargeError(InvalidParameterError):
 STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (RequestTooLargeError, 413),
     (InvalidParameterError, 400),
+    (AccessDeniedError, 403),  # not an owner or spender; high-risk spend without an approval
     (LookupError, 404),  # UnknownBudgetError, UnknownTemplateError
     (DuplicateBudgetError, 409),
     (BudgetExceededError, 409),
     (LedgerUnavailableError, 503),
     (LedgerLockedError, 503),
-    (LedgerError, 500),  # corrupt, tampered, newer schema, read-only
+    (LedgerIntegrityError, 409),  # tampered or malformed values: the ledger, not the request
+    (LedgerError, 500),  # corrupt, newer schema, read-only
     (MissingExtraError, 501),
     (PrivacyError, 400),
 )

@@ -7,6 +7,7 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from jupyter_privacy.server import handlers as h
+from jupyter_privacy.server.access import AccessHandler
 from jupyter_privacy.server.base import PrivacyAPIHandler
 
 API_PREFIX = "jupyter-privacy/api"
@@ -20,6 +21,7 @@ ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("templates", h.TemplatesHandler),
     (f"templates/{NAME}", h.TemplateHandler),
     (f"templates/{NAME}/copy", h.TemplateCopyHandler),
+    ("access", AccessHandler),
 ]
 
 

@@ -23,8 +23,8 @@ ARTIFACTS = [
     "index.html", "verdict.json", "threat_model.html", "checklist.html", "checklist.json",
     "analytics_releases.json", "tradeoff.html", "training.json", "probe_report.json",
     "model-card.html", "model-card.md", "privacy-budget.json", "privacy_changelog.md",
-    "signoff.md", "community_summary.md", "model.keras", "attribute_report.json",
-    "inversion_report.json",
+    "signoff.md", "community_summary.md", "model.keras", "privacy-policy.yaml",
+    "attribute_report.json", "inversion_report.json",
 ]  # fmt: skip
 SMALL = ["-p", "epochs", "2", "-p", "probe_members", "2000", "-p", "min_accuracy", "0.55"]
 
@@ -64,14 +64,16 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["passed"] and [s["name"] for s in verdict["steps"]] == EXPECTED
     gates = {g["gate"] for g in verdict["gates"]}
-    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc",
-            "attribute_inference_advantage[ethnicity]", "inversion_similarity[wage]"} <= gates
+    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc", "policy",
+            "attribute_inference_advantage[ethnicity]", "inversion_similarity[wage]"} <= gates  # fmt: skip
     for step in EXPECTED:
         assert f"{step} …" in output and "done in" in output  # progress with per-step times
     card = (out / "model-card.md").read_text()
     assert "epsilon" in card and "rdp" in card.lower()
+    assert "## Markets" in card and "| wage_band | allow | allow |" in card  # privacy-policy.yaml
     budget = json.loads((out / "privacy-budget.json").read_text())
     assert budget["releases"] and budget["releases"][0]["accountant"]
+    assert budget["anchor"]["entries"] > 0 and "Ledger anchor" in (out / "index.html").read_text()
     changelog = (out / "privacy_changelog.md").read_text()  # each row filled from the ledger
     assert "| budget | budget created: ε" in changelog and "| release | release #" in changelog
     executed = nbformat.read(out / "notebooks" / "03_dpsgd_pilot.ipynb", as_version=4)

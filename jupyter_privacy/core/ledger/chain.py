@@ -15,12 +15,32 @@ _HASHED_FIELDS = (
     "origin", "created_at", "value_json", "details_json", "replay_key", "prev_hash",
 )  # fmt: skip
 
+# Built once: `json.dumps` with options builds a new encoder on every call (twice per spend each).
+_HASH_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_VALUE_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+
 
 def entry_hash(row: Mapping[str, Any]) -> str:
-    """SHA-256 over the entry's fields and the previous entry's hash (so order and deletions show)."""
+    """SHA-256 over the entry's fields and the previous entry's hash (so order and deletions show).
+
+    An entry carrying its budget's running totals (schema 2) hashes them too; one without
+    (written before the upgrade, or a ledger-wide event) hashes exactly as schema 1 did, so the
+    upgrade leaves every old hash valid. Raises ValueError or TypeError for a value no entry
+    written by the kit can hold (bytes, NaN): callers report that entry as edited.
+    """
     payload = [row[name] for name in _HASHED_FIELDS]
-    encoded = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+    totals = row.get("totals_json")
+    if totals is not None:
+        payload.append(totals)
+    return hashlib.sha256(_HASH_ENCODER.encode(payload).encode("utf-8")).hexdigest()
+
+
+def hash_matches(row: Mapping[str, Any]) -> bool:
+    """Whether the stored hash is the hash of the entry's fields (False for malformed values)."""
+    try:
+        return bool(entry_hash(row) == row["hash"])
+    except (TypeError, ValueError):
+        return False
 
 
 def to_jsonable(value: Any) -> Any:
@@ -50,8 +70,17 @@ def to_jsonable(value: Any) -> Any:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(to_jsonable(value), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return encode(to_jsonable(value))
+
+
+def encode(plain: Any) -> str:
+    """Canonical JSON of a value already made plain by `to_jsonable`."""
+    return _VALUE_ENCODER.encode(plain)
 
 
 def utc_now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="microseconds")
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)

@@ -9,7 +9,6 @@ values: callers record names, ids, digests under the ledger's key and reasons.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from jupyter_privacy.core.errors import InvalidParameterError
+from jupyter_privacy.core.ledger.rows import entry_values
 
 #: The `kind` of every event entry; the event's own type is stored in the entry's `mechanism` field.
 EVENT_KIND = "event"
@@ -58,9 +58,11 @@ def check_event_details(details: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def event_from_row(row: Any, budget_name: str | None) -> Event:
+    values = entry_values(row)
     return Event(
-        id=row.id, event=row.mechanism, budget=budget_name, description=row.description,
-        actor=row.actor, origin=row.origin, created_at=row.created_at, details=json.loads(row.details_json),
+        id=values["id"], event=values["mechanism"], budget=budget_name,
+        description=values["description"], actor=values["actor"], origin=values["origin"],
+        created_at=values["created_at"], details=values["details_json"],
     )  # fmt: skip
 
 

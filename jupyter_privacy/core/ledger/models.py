@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -85,6 +84,8 @@ class VerificationReport:
     entries_checked: int
     budgets_checked: int
     problems: tuple[Problem, ...]
+    #: The anchor the ledger was checked against (`verify(anchor=…)`), if any.
+    anchor: dict[str, Any] | None = None
 
     @property
     def tampered_ids(self) -> list[int]:
@@ -97,6 +98,7 @@ class VerificationReport:
             "budgets_checked": self.budgets_checked,
             "tampered_entry_ids": self.tampered_ids,
             "problems": [asdict(p) for p in self.problems],
+            **({"anchor": self.anchor} if self.anchor is not None else {}),
         }
 
 
@@ -107,21 +109,3 @@ class LedgerCopy:
     budgets: int
     entries: int
     head_hash: str
-
-
-def release_from_row(row: Any, budget_name: str) -> Release:
-    return Release(
-        id=row.id,
-        budget=budget_name,
-        epsilon=row.epsilon,
-        delta=row.delta,
-        rho=row.rho,
-        mechanism=row.mechanism,
-        description=row.description,
-        actor=row.actor,
-        origin=row.origin,
-        created_at=row.created_at,
-        value=json.loads(row.value_json),
-        details=json.loads(row.details_json),
-        replay_key=row.replay_key,
-    )

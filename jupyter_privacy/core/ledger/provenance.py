@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import getpass
 import os
 import sys
@@ -15,7 +16,9 @@ from collections.abc import Iterator
 _ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_origin", default=None)
 
 
+@functools.cache
 def current_actor() -> str:
+    """The OS user (looked up once per process: a spend should not pay for a passwd lookup)."""
     try:
         return getpass.getuser()
     except Exception:  # no passwd entry (containers): fall back to the uid

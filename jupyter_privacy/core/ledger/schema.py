@@ -1,5 +1,10 @@
 """The ledger's tables and their open-time checks. One hash-chained `entries` log is the source of
-truth; `budgets` and `chain_head` hold cached state that `verify()` recomputes from the log."""
+truth; `budgets` and `chain_head` hold cached state that `verify()` recomputes from the log.
+
+Schema 2 added `jp_entries.totals_json`: each entry of a budget carries that budget's running totals
+(see totals.py), hashed with the entry. A schema-1 ledger still opens for reading (through
+`entries_v1`, the table as it was) and is upgraded on request (upgrade.py).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from jupyter_privacy.core.errors import LedgerError, LedgerSchemaError
 
 #: Bump when the tables change; a ledger written by a newer version is refused on open. Indexes are
 #: not part of it: they change no stored value, so every version reads a ledger with or without them.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENESIS_HASH = "0" * 64
 
 metadata = sa.MetaData()
@@ -47,26 +52,39 @@ budgets = sa.Table(
     sa.Column("last_release_at", sa.String(40), nullable=True),
 )
 
+
+def _entry_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("budget_id", sa.Integer, nullable=False, index=True),
+        sa.Column("kind", sa.String(16), nullable=False),  # create | raise | release | event
+        sa.Column("epsilon", sa.Float, nullable=False),
+        sa.Column("delta", sa.Float, nullable=False),
+        sa.Column("rho", sa.Float, nullable=True),
+        sa.Column("mechanism", sa.Text, nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("actor", sa.String(128), nullable=False),
+        sa.Column("origin", sa.Text, nullable=False),
+        sa.Column("created_at", sa.String(40), nullable=False),
+        sa.Column("value_json", sa.Text, nullable=False),
+        sa.Column("details_json", sa.Text, nullable=False),
+        sa.Column("replay_key", sa.String(128), nullable=True, index=True),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+    ]
+
+
 entries = sa.Table(
     "jp_entries",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("budget_id", sa.Integer, nullable=False, index=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # create | raise | release
-    sa.Column("epsilon", sa.Float, nullable=False),
-    sa.Column("delta", sa.Float, nullable=False),
-    sa.Column("rho", sa.Float, nullable=True),
-    sa.Column("mechanism", sa.Text, nullable=False),
-    sa.Column("description", sa.Text, nullable=False),
-    sa.Column("actor", sa.String(128), nullable=False),
-    sa.Column("origin", sa.Text, nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("value_json", sa.Text, nullable=False),
-    sa.Column("details_json", sa.Text, nullable=False),
-    sa.Column("replay_key", sa.String(128), nullable=True, index=True),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
+    *_entry_columns(),
+    # Schema 2: the budget's running totals after this entry (canonical JSON), hashed with it.
+    # NULL on entries written before the upgrade and on ledger-wide events.
+    sa.Column("totals_json", sa.Text, nullable=True),
 )
+
+#: `jp_entries` as schema 1 had it, for reading a ledger that has not been upgraded yet.
+entries_v1 = sa.Table(entries.name, sa.MetaData(), *_entry_columns())
 
 #: A notebook's newest release (the Lab status bar) without scanning the log; with `kind` in it,
 #: SQLite answers from the index alone. PostgreSQL compares origins bytewise (text_pattern_ops), so
@@ -88,34 +106,61 @@ chain_head = sa.Table(
 )
 
 
-def ensure_schema(engine: Engine, begin_write: Callable[[], Any], display_url: str) -> None:
-    """Create the tables in an empty database, or check the version of an existing ledger."""
+def entries_table(version: int) -> sa.Table:
+    """`jp_entries` with the columns a ledger of schema `version` has."""
+    return entries if version >= 2 else entries_v1
+
+
+def ensure_schema(engine: Engine, begin_write: Callable[[], Any], display_url: str) -> int:
+    """Create the tables in an empty database, or check the version of an existing ledger.
+
+    Returns the ledger's schema version (1 for a ledger still to be upgraded).
+    """
     if sa.inspect(engine).has_table(meta.name):
         with engine.connect() as conn:
-            check_version(conn, display_url)
+            version = check_version(conn, display_url)
         add_missing_indexes(engine, begin_write)
-        return
+        return version
     with begin_write() as conn:
         if conn.dialect.name == "postgresql":  # serialise concurrent first opens
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(74201)"))
         if sa.inspect(conn).has_table(meta.name):  # another process created it meanwhile
-            check_version(conn, display_url)
-            return
+            return check_version(conn, display_url)
         metadata.create_all(conn)
         conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
         conn.execute(
             chain_head.insert().values(id=1, head_id=0, head_hash=GENESIS_HASH, next_budget_id=1)
         )
+    return SCHEMA_VERSION
 
 
-def check_version(conn: Connection, display_url: str) -> None:
+def inspect_read_only(engine: Engine, display_url: str) -> int | None:
+    """The version of the ledger behind `engine`, or None for an empty database; writes nothing.
+
+    A database holding other tables but no ledger is refused: a read must not turn somebody
+    else's database into a ledger.
+    """
+    names = set(sa.inspect(engine).get_table_names())
+    if meta.name in names:
+        with engine.connect() as conn:
+            return check_version(conn, display_url)
+    if names:
+        shown = ", ".join(sorted(names)[:5]) + (", …" if len(names) > 5 else "")
+        raise LedgerSchemaError(
+            f"{display_url} is not a jupyter-privacy ledger (it holds other tables: {shown}); "
+            "point --ledger or JUPYTER_PRIVACY_LEDGER at your ledger"
+        )
+    return None
+
+
+def check_version(conn: Connection, display_url: str) -> int:
     """Refuse a ledger written by a newer version of the kit, or one that is not a ledger."""
     found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
     try:
         version = int(found) if found is not None else None
-    except ValueError:
+    except (TypeError, ValueError):
         version = None
-    if version is None:
+    if version is None or version < 1:
         raise LedgerSchemaError(
             f"ledger {display_url} has no readable schema version; it is not a "
             "jupyter-privacy ledger or it was damaged. Restore a backup or use another URL"
@@ -128,6 +173,7 @@ def check_version(conn: Connection, display_url: str) -> None:
             found=version,
             supported=SCHEMA_VERSION,
         )
+    return version
 
 
 def add_missing_indexes(engine: Engine, begin_write: Callable[[], Any]) -> None:

@@ -2,30 +2,37 @@
 
 SQLite: WAL journal, a busy timeout, and `BEGIN IMMEDIATE` for write transactions so the
 check-and-spend is serialised across processes. PostgreSQL (and other servers): row locks
-(`SELECT … FOR UPDATE` on the chain head) inside READ COMMITTED transactions.
+(`SELECT … FOR UPDATE` on the chain head) inside READ COMMITTED transactions, with `lock_timeout`.
+
+Read-only engines (`read_only=True`) never write: SQLite connections run with `PRAGMA query_only`
+and fall back to `mode=ro`, then `immutable=1`, for a ledger in a read-only file or folder;
+PostgreSQL sessions run with `default_transaction_read_only`.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import sqlalchemy as sa
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from jupyter_privacy.core.config import DEFAULT_LOCK_TIMEOUT_S
 from jupyter_privacy.core.errors import (
+    DatabaseAccessDeniedError,
     LedgerCorruptError,
     LedgerError,
     LedgerLockedError,
     LedgerReadOnlyError,
     LedgerUnavailableError,
 )
-
-DEFAULT_LOCK_TIMEOUT_S = 60.0
+from jupyter_privacy.core.ledger.locks import application_name
 
 
 def mask_url(url: str) -> str:
@@ -41,13 +48,18 @@ def is_sqlite(url: str) -> bool:
 
 
 def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (plain or `file:` URI form); None for an in-memory database."""
     database = make_url(url).database
-    if not database or database == ":memory:":
+    if database and database.startswith("file:"):
+        database = unquote(database[len("file:") :])
+    if not database or database.startswith(":memory:") or "mode=memory" in url:
         return None
     return Path(database)
 
 
-def create_ledger_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S) -> Engine:
+def create_ledger_engine(
+    url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S, *, read_only: bool = False
+) -> Engine:
     try:
         parsed = make_url(url)
     except exc.ArgumentError as error:
@@ -57,23 +69,90 @@ def create_ledger_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_S)
             url=mask_url(url),
         ) from error
     if is_sqlite(url):
+        if read_only:
+            path = sqlite_path(url)
+            assert path is not None, "open_ledger gives a missing or in-memory ledger a stand-in"
+            return _sqlite_engine(_read_only_uri(path), lock_timeout, read_only=True)
         return _sqlite_engine(url, lock_timeout)
     try:
-        return sa.create_engine(parsed, isolation_level="READ COMMITTED", pool_pre_ping=True)
+        engine = sa.create_engine(parsed, isolation_level="READ COMMITTED", pool_pre_ping=True)
     except (exc.NoSuchModuleError, ImportError) as error:
         raise LedgerUnavailableError(
             f"no database driver for {mask_url(url)} ({error}); install one, e.g. "
             "pip install 'psycopg[binary]' for postgresql+psycopg://",
             url=mask_url(url),
         ) from error
+    if engine.dialect.name == "postgresql":
+        _configure_postgres(engine, lock_timeout, read_only=read_only)
+    return engine
 
 
-def _sqlite_engine(url: str, lock_timeout: float) -> Engine:
+def _configure_postgres(engine: Engine, lock_timeout: float, *, read_only: bool) -> None:
+    """Each new session: name itself (who holds a lock), bound its lock waits, and, for a
+    read-only ledger, refuse writes at the server."""
+    settings = {"lock_timeout": f"{int(lock_timeout * 1000)}ms"}
+    if "application_name" not in engine.url.query:
+        settings["application_name"] = application_name()
+    if read_only:
+        settings["default_transaction_read_only"] = "on"
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        try:
+            for name, value in settings.items():
+                cursor.execute("SELECT set_config(%s, %s, false)", (name, value))
+        finally:
+            cursor.close()
+        dbapi_conn.commit()  # a SET inside a transaction that is rolled back would be undone
+
+
+def _read_only_uri(path: Path) -> str:
+    """A SQLite URI that reads `path` without ever writing it.
+
+    `mode=rw` with `PRAGMA query_only` (set on connect) reads like any reader and cleans up its
+    -wal/-shm files. A ledger in a read-only file or folder cannot take that (SQLite needs to
+    write its shared-memory file), so `mode=ro`, then `immutable=1`: safe only because nobody can
+    write there, and refused when a -wal file holds commits an immutable read would not see.
+    """
+    target = "file:" + quote(str(path.resolve()), safe="/")
+    for mode in ("mode=rw", "mode=ro"):
+        if _readable(f"{target}?{mode}"):
+            return f"sqlite:///{target}?{mode}&uri=true"
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LedgerReadOnlyError(
+            f"ledger {path} is in a read-only place and its write-ahead log ({wal.name}) holds "
+            "commits not yet merged into it; open it once with write access (or copy the folder "
+            "somewhere writable) so nothing is missed",
+            url=str(path),
+        )
+    return f"sqlite:///{target}?mode=ro&immutable=1&uri=true"
+
+
+def _readable(uri: str) -> bool:
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlite3.DatabaseError as error:
+        text = str(error).lower()
+        # Only the read-only cases move on to the next mode; a corrupt file is reported as such.
+        return not ("readonly" in text or "read-only" in text or "unable to open" in text)
+    finally:
+        conn.close()
+
+
+def _sqlite_engine(url: str, lock_timeout: float, *, read_only: bool = False) -> Engine:
     path = sqlite_path(url)
     kwargs: dict[str, Any] = {}
     if path is None:
         kwargs["poolclass"] = StaticPool  # one shared in-memory database
-    else:
+    elif not read_only:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -93,7 +172,9 @@ def _sqlite_engine(url: str, lock_timeout: float) -> Engine:
         cursor = dbapi_conn.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(lock_timeout * 1000)}")
-            if path is not None:
+            if read_only:
+                cursor.execute("PRAGMA query_only = 1")
+            elif path is not None:
                 # A read-only file keeps its journal mode; reads still work.
                 with contextlib.suppress(Exception):
                     cursor.execute("PRAGMA journal_mode = WAL")
@@ -110,15 +191,26 @@ def _sqlite_engine(url: str, lock_timeout: float) -> Engine:
 
 
 @contextlib.contextmanager
-def translated_errors(url: str) -> Iterator[None]:
-    """Turn driver errors into LedgerError subclasses whose text says what to do."""
+def translated_errors(url: str, *, lock_story: Callable[[], str] | None = None) -> Iterator[None]:
+    """Turn driver errors into LedgerError subclasses whose text says what to do.
+
+    `lock_story` tells, when the lock wait timed out, how long it waited and who holds the lock.
+    """
     shown = mask_url(url)
     try:
         yield
     except LedgerError:
         raise
     except exc.DBAPIError as error:
-        raise _translate(error, shown) from error
+        translated = _translate(error, shown)
+        if isinstance(translated, LedgerLockedError) and lock_story is not None:
+            translated = LedgerLockedError(
+                f"ledger {shown} {lock_story()}; nothing was spent. Retry, wait longer "
+                "(--lock-timeout SECONDS or JUPYTER_PRIVACY_LOCK_TIMEOUT), or stop the holder "
+                "(a long computation or a stuck kernel)",
+                url=shown,
+            )
+        raise translated from error
     except exc.SQLAlchemyError as error:
         raise LedgerUnavailableError(f"ledger {shown} failed: {error}", url=shown) from error
 
@@ -131,10 +223,21 @@ def _translate(error: exc.DBAPIError, shown: str) -> LedgerError:
             "file aside and restore a backup, or point JUPYTER_PRIVACY_LEDGER at another ledger",
             url=shown,
         )
+    if "read-only transaction" in text or "query_only" in text:
+        return LedgerReadOnlyError(
+            f"ledger {shown} was opened read-only; nothing was written", url=shown
+        )
     if "database is locked" in text or "lock timeout" in text or "could not obtain lock" in text:
         return LedgerLockedError(
             f"ledger {shown} stayed locked by another process past the timeout; retry, or find the "
             "process holding it (a long query or a stuck kernel)",
+            url=shown,
+        )
+    if "row-level security" in text or "permission denied" in text:
+        return DatabaseAccessDeniedError(
+            f"the database refused this change to ledger {shown} ({_first_line(error)}); ask the "
+            "budget's owner (jupyter privacy access grant) or the ledger's administrator. Nothing "
+            "was spent",
             url=shown,
         )
     if "readonly" in text or "read-only" in text or "read only" in text:
@@ -177,7 +280,11 @@ class WriteTransaction:
         self._tx: Any = None
 
     def __enter__(self) -> Connection:
-        self._tx = self._conn.begin()
+        try:
+            self._tx = self._conn.begin()
+        except BaseException:
+            self._conn.close()
+            raise
         return self._conn
 
     def __exit__(self, exc_type: object, *_rest: object) -> None:

@@ -15,9 +15,11 @@ from sqlalchemy.engine import Connection
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.ledger import chain
 from jupyter_privacy.core.ledger import schema as T
+from jupyter_privacy.core.ledger.access import copy_access
 from jupyter_privacy.core.ledger.models import Budget, LedgerCopy, VerificationReport
 from jupyter_privacy.core.ledger.published import published_entry
-from jupyter_privacy.core.ledger.statements import SELECT_HEAD, entry_dict
+from jupyter_privacy.core.ledger.rows import entry_dict
+from jupyter_privacy.core.ledger.statements import SELECT_HEAD
 
 _CHUNK = 1000
 
@@ -49,22 +51,24 @@ def copy_rows(src: Connection, dst: Connection, *, target: str, overwrite: bool)
         dst.execute(T.entries.insert(), [dict(r._mapping) for r in chunk])
         copied += len(chunk)
     dst.execute(T.chain_head.update().where(T.chain_head.c.id == 1).values(**head))
+    copy_access(src, dst)  # owners, spenders, lane marks: a copy must not open budgets up
     return LedgerCopy(budgets=len(budgets), entries=copied, head_hash=head["head_hash"])
 
 
 def export_document(
-    conn: Connection, budgets: list[Budget], report: VerificationReport, ledger: str,
-    include_digests: bool = False,
+    conn: Connection, entries: sa.Table, budgets: list[Budget], report: VerificationReport,
+    ledger: str, schema_version: int, include_digests: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """The export is published: data digests and replay keys are left out unless asked for
-    (published.py), so exported entries cannot be re-hashed; `verification` is the ledger's own."""
-    rows = conn.execute(sa.select(T.entries).order_by(T.entries.c.id)).fetchall()
-    names: dict[int, str] = dict(
+    (published.py), so exported entries cannot be re-hashed; `verification` is the ledger's own.
+    Malformed stored values raise LedgerIntegrityError (rows.py) rather than export garbage."""
+    rows = conn.execute(sa.select(entries).order_by(entries.c.id)).fetchall()
+    names: dict[Any, Any] = dict(
         conn.execute(sa.select(T.budgets.c.id, T.budgets.c.name)).fetchall()
     )
     return {
         "format": "jupyter-privacy-ledger",
-        "schema_version": T.SCHEMA_VERSION,
+        "schema_version": schema_version,
         "exported_at": chain.utc_now(),
         "ledger": ledger,
         "budgets": [b.to_dict() for b in budgets],

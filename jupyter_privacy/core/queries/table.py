@@ -38,10 +38,13 @@ from jupyter_privacy.core.queries.mechanisms import (
 from jupyter_privacy.core.queries.planning import plan_means, solve_epsilon
 from jupyter_privacy.core.queries.record import ledger_details
 from jupyter_privacy.core.queries.release import QueryPreview, QueryRelease
+from jupyter_privacy.core.queries.shortcuts import AggregateShortcuts, GroupedTable
 from jupyter_privacy.core.queries.spec import Aggregate, QuerySpec
 from jupyter_privacy.core.queries.sql import parse_sql, parse_where
 from jupyter_privacy.core.queries.values import released_values
 from jupyter_privacy.core.validation import check_delta, check_epsilon, check_positive_int
+
+__all__ = ["DEFAULT_ALPHA", "GroupedTable", "PrivateTable", "check_alpha"]
 
 DEFAULT_MAX_ROWS = 10_000_000
 DEFAULT_ALPHA = 0.05
@@ -54,7 +57,7 @@ def check_alpha(value: Any) -> float:
     return alpha
 
 
-class PrivateTable:
+class PrivateTable(AggregateShortcuts):
     """A private dataset with its public bounds and keys; every answer is a DP release."""
 
     def __new__(cls, data: Any = None, *args: Any, **kwargs: Any) -> PrivateTable:
@@ -125,36 +128,6 @@ class PrivateTable:
         if isinstance(self._ledger_arg, Ledger):
             return self._ledger_arg
         return open_ledger(self._ledger_arg)
-
-    # -- operations -----------------------------------------------------------------------------
-    def count(self, epsilon: float, *, column: str | None = None, **options: Any) -> Any:
-        """Rows (or, with `column`, the column's non-missing values, as SQL's COUNT(col))."""
-        return self._ask((Aggregate("count", column),), (), epsilon, options)
-
-    def sum(self, column: str, epsilon: float, **options: Any) -> Any:
-        return self._ask((Aggregate("sum", column),), (), epsilon, options)
-
-    def mean(self, column: str, epsilon: float, **options: Any) -> Any:
-        return self._ask((Aggregate("mean", column),), (), epsilon, options)
-
-    def quantile(self, column: str, q: float, epsilon: float, **options: Any) -> Any:
-        return self._ask((Aggregate("quantile", column, q),), (), epsilon, options)
-
-    def median(self, column: str, epsilon: float, **options: Any) -> Any:
-        return self.quantile(column, 0.5, epsilon, **options)
-
-    def histogram(self, column: str, epsilon: float, **options: Any) -> Any:
-        """Noisy counts over the column's declared categories."""
-        if column not in self.keys:
-            raise InvalidParameterError(
-                f"a histogram needs declared keys for {column!r}: keys={{…}}"
-            )
-        return self._ask((Aggregate("count"),), (column,), epsilon, options)
-
-    def group_by(self, *columns: str) -> GroupedTable:
-        if not columns:
-            raise InvalidParameterError("group_by needs at least one column")
-        return GroupedTable(self, tuple(columns))
 
     def query(self, sql: str, epsilon: float, **options: Any) -> Any:
         """Answer a DP SQL statement (see `jupyter_privacy.core.queries.sql`); the FROM name is free."""
@@ -421,22 +394,3 @@ class PrivateTable:
     def close(self) -> None:
         """Remove spilled data files now rather than at garbage collection."""
         self._source.close()
-
-
-class GroupedTable:
-    """`table.group_by("region").mean("wage", epsilon=1.0)`: count, sum, mean per group."""
-
-    def __init__(self, table: PrivateTable, columns: tuple[str, ...]) -> None:
-        self._table, self._columns = table, columns
-
-    def count(self, epsilon: float, *, column: str | None = None, **options: Any) -> Any:
-        return self._table._ask((Aggregate("count", column),), self._columns, epsilon, options)
-
-    def sum(self, column: str, epsilon: float, **options: Any) -> Any:
-        return self._table._ask((Aggregate("sum", column),), self._columns, epsilon, options)
-
-    def mean(self, column: str, epsilon: float, **options: Any) -> Any:
-        return self._table._ask((Aggregate("mean", column),), self._columns, epsilon, options)
-
-    def agg(self, *aggregates: Aggregate, epsilon: float, **options: Any) -> Any:
-        return self._table._ask(tuple(aggregates), self._columns, epsilon, options)

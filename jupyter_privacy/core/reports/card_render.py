@@ -78,6 +78,9 @@ def card_markdown(card: ModelCard) -> str:
         out += ["## Encrypted inference", ""]
         out += [part for line in section_lines(card.encrypted_inference) for part in (line, "")]
         out.append(html.markdown_table(*cost_table(card.encrypted_inference)))
+    if card.market_policy:
+        out += ["## Markets", "", market_note(card.market_policy), ""]
+        out.append(html.markdown_table(*market_table(card.market_policy)))
     if card.gates:
         out += ["## Gates", "", *[f"- {g.line()}" for g in card.gates], ""]
     if card.threat_model:
@@ -126,6 +129,9 @@ def card_html(card: ModelCard) -> str:
         body += [html.heading("Encrypted inference"),
                  *[html.paragraph(line) for line in section_lines(card.encrypted_inference)],
                  html.table(*cost_table(card.encrypted_inference))]  # fmt: skip
+    if card.market_policy:
+        body += [html.heading("Markets"), html.paragraph(market_note(card.market_policy)),
+                 html.table(*market_table(card.market_policy))]  # fmt: skip
     if card.gates:
         body.append(html.heading("Gates"))
         body += [html.paragraph(g.line(), "pass" if g.passed else "fail") for g in card.gates]
@@ -215,6 +221,25 @@ def _probe_rows(card: ModelCard) -> list[tuple[Any, ...]]:
                      f"{p.empirical_epsilon['lower']:.4g} ({p.empirical_epsilon['confidence']:.0%})",
                      ceiling))  # fmt: skip
     return rows
+
+
+def market_note(section: dict[str, Any]) -> str:
+    caps = ", ".join(f"{m} ε ≤ {cap:g}" for m, cap in section["epsilon_caps"].items())
+    return (f"Features and model outputs served per market, from privacy-policy.yaml (checklist "
+            f"item ids in brackets; ε caps: {caps}). {section['disclaimer']}")  # fmt: skip
+
+
+def market_table(section: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """feature × market: allow, allow (high-risk lane), or deny with the checklist item ids."""
+
+    def cell(decision: dict[str, Any]) -> str:
+        if decision["allowed"]:
+            return "allow (high-risk lane)" if decision["high_risk"] else "allow"
+        return "deny" + (f" [{', '.join(decision['items'])}]" if decision["items"] else "")
+
+    rows = [[row["feature"], *[cell(row["markets"][m]) for m in section["markets"]]]
+            for row in section["features"]]  # fmt: skip
+    return ["feature", *section["markets"]], rows
 
 
 def _compliance_line(status: dict[str, Any]) -> str:

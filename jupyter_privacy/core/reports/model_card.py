@@ -78,6 +78,7 @@ class ModelCard:
     compliance: dict[str, Any] | None = None
     changelog: list[dict[str, Any]] = field(default_factory=list)
     encrypted_inference: dict[str, Any] | None = None  # core.encrypted report's card_section()
+    market_policy: dict[str, Any] | None = None  # core.policy Policy.card_section(): feature matrix
     generated_at: str = field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
@@ -117,7 +118,8 @@ class ModelCard:
             "privacy_changelog": self.changelog,
             "sign_off": self.meta.get("sign_off", DEFAULT_SIGN_OFF),
         } | ({"encrypted_inference": self.encrypted_inference}
-             if self.encrypted_inference is not None else {})  # fmt: skip
+             if self.encrypted_inference is not None else {}) | (
+            {"market_policy": self.market_policy} if self.market_policy is not None else {})  # fmt: skip
 
     def statement(self) -> str:
         g = self.guarantee
@@ -274,6 +276,7 @@ def build_card(
     threat_model: Any = None,
     checklist_status: dict[str, Any] | None = None,
     encrypted_inference: dict[str, Any] | None = None,
+    market_policy: dict[str, Any] | None = None,
 ) -> ModelCard:
     """Assemble a card: the guarantee from a ledger budget (or stated), probes, gates, changelog.
 
@@ -312,6 +315,7 @@ def build_card(
         inference_probes=inference,
         threat_model=threat_model.summary() if threat_model is not None else None,
         compliance=checklist_status, changelog=changelog, encrypted_inference=encrypted_inference,
+        market_policy=market_policy,
     )  # fmt: skip
 
 

@@ -72,6 +72,9 @@ def budget_document(ledger: Ledger, name: str) -> dict[str, Any]:
         "composition_note": _composition_note(budget.composition),
         "releases": releases,
         "ledger": ledger.display_url,
+        # The ledger's head when this was written: `ledger verify --anchor privacy-budget.json`
+        # later shows whether the ledger's history was rewritten since.
+        "anchor": ledger.anchor().to_dict(),
     }  # fmt: skip
 
 

@@ -207,7 +207,7 @@ def test_schema_version_is_stored(ledger: Ledger, tmp_path) -> None:
     ledger.create_budget("b", 1.0)
     with sqlite3.connect(tmp_path / "ledger.db") as raw:
         (version,) = raw.execute("select value from jp_meta where key='schema_version'").fetchone()
-    assert version == "1"
+    assert version == "2"
 
 
 def test_errors_share_one_root() -> None:
