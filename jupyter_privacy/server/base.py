@@ -21,6 +21,7 @@ from jupyter_privacy.core.errors import (
     MissingExtraError,
     PrivacyError,
 )
+from jupyter_privacy.core.requests.errors import RequestStateError
 from jupyter_privacy.server.state import PrivacyServer
 
 T = TypeVar("T")
@@ -41,6 +42,7 @@ STATUS_BY_ERROR: tuple[tuple[type[BaseException], int], ...] = (
     (LookupError, 404),  # UnknownBudgetError, UnknownTemplateError
     (DuplicateBudgetError, 409),
     (BudgetExceededError, 409),
+    (RequestStateError, 409),  # e.g. approving a request that is not pending
     (LedgerUnavailableError, 503),
     (LedgerLockedError, 503),
     (LedgerIntegrityError, 409),  # tampered or malformed values: the ledger, not the request

@@ -7,11 +7,13 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from jupyter_privacy.server import handlers as h
+from jupyter_privacy.server import requests_handlers as rq
 from jupyter_privacy.server.access import AccessHandler
 from jupyter_privacy.server.base import PrivacyAPIHandler
 
 API_PREFIX = "jupyter-privacy/api"
 NAME = r"(?P<name>[^/]+)"
+REQUEST = r"(?P<request_id>[^/]+)"
 
 ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("budgets", h.BudgetsHandler),
@@ -21,6 +23,11 @@ ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("templates", h.TemplatesHandler),
     (f"templates/{NAME}", h.TemplateHandler),
     (f"templates/{NAME}/copy", h.TemplateCopyHandler),
+    ("datasets", rq.DatasetsHandler),
+    ("requests", rq.RequestsHandler),
+    (f"requests/{REQUEST}", rq.RequestHandler),
+    (f"requests/{REQUEST}/approve", rq.ApproveHandler),
+    (f"requests/{REQUEST}/deny", rq.DenyHandler),
     ("access", AccessHandler),
 ]
 

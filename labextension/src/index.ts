@@ -14,6 +14,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { LabIcon } from '@jupyterlab/ui-components';
 
 import { BudgetsPanel, PANEL_ID } from './panel';
+import { requestsPlugin } from './requests';
 import { BudgetStatus } from './status';
 import { registerTemplates } from './templates';
 
@@ -66,4 +67,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, requestsPlugin];
