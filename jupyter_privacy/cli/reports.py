@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from jupyter_privacy.cli import inference_probe
 from jupyter_privacy.cli.output import (
     add_common,
     check_out,
@@ -59,9 +60,9 @@ def _threat_model(args: argparse.Namespace) -> Any:
 
 
 def _probe_reports(args: argparse.Namespace) -> list[Any]:
-    from jupyter_privacy.core.probes.report import ProbeReport
+    from jupyter_privacy.core.probes import load_report
 
-    return [ProbeReport.load(p) for p in args.probe_report]
+    return [load_report(p) for p in args.probe_report]
 
 
 def _write_or_print(text: str, out: str | None) -> None:
@@ -90,10 +91,15 @@ def _print_gates(results: list[GateResult], as_json: bool, extra: dict[str, Any]
 
 # -- probe -----------------------------------------------------------------------------------------
 def _register_probe(sub: Any) -> None:
-    probe = sub.add_parser("probe", help="membership-inference probe from saved per-example losses")
+    probe = sub.add_parser("probe", help="privacy probe: membership inference from saved losses, "
+                           "attribute inference or model inversion against a saved model")  # fmt: skip
+    probe.add_argument("--attack", choices=["membership", "attribute", "inversion"],
+                       default="membership", help="what to probe (default: membership)")  # fmt: skip
     probe.add_argument("--members", metavar="FILE", required=True,
-                       help="training members' values (.npy, .json, .csv/.txt)")  # fmt: skip
-    probe.add_argument("--non-members", metavar="FILE", required=True, help="held-out values")
+                       help="training members' values (.npy, .json, .csv/.txt); with --attack "
+                       "attribute|inversion their rows (CSV or Parquet, with the label)")  # fmt: skip
+    probe.add_argument("--non-members", metavar="FILE", required=True,
+                       help="held-out values (or rows)")  # fmt: skip
     probe.add_argument("--kind", choices=["loss", "probability", "score"],
                        help="what the files hold (default: loss, or the JSON files' 'kind')")  # fmt: skip
     probe.add_argument("--members-reference", metavar="FILE",
@@ -110,6 +116,7 @@ def _register_probe(sub: Any) -> None:
         "--out", metavar="FILE", help="save the report as JSON (for check and cards)"
     )
     _add_limits(probe)
+    inference_probe.add_arguments(probe)
     add_common(probe)
     probe.set_defaults(handler=_probe)
 
@@ -119,8 +126,10 @@ def _probe(args: argparse.Namespace) -> int:
     from jupyter_privacy.core.probes import calibrated_attack, load_pair, loss_attack, probe_gate
     from jupyter_privacy.core.probes.inputs import load_reference_losses
 
-    if args.out:
+    if args.out:  # before any work is done
         check_out(args.out, folder=False)
+    if args.attack != "membership":
+        return _inference_probe(args)
     members, non_members, kind = load_pair(args.members, args.non_members, args.kind)
     options = dict(
         epsilon=args.epsilon, delta=args.delta, confidence=args.confidence, seed=args.seed
@@ -143,6 +152,21 @@ def _probe(args: argparse.Namespace) -> int:
     if args.out:
         report.save(args.out)
     results = probe_gate(report, limits)
+    if not args.json:
+        print(report.summary())
+        if args.out:
+            print(f"saved the report to {args.out}")
+    return _print_gates(results, args.json, {"report": report.to_dict()})
+
+
+def _inference_probe(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.probes import leakage_gate
+
+    report = inference_probe.run(args)
+    limits = inference_probe.limits(args, _threat_model(args))
+    results = [leakage_gate(report, limits[report.metric])] if report.metric in limits else []
+    if args.out:
+        report.save(args.out)
     if not args.json:
         print(report.summary())
         if args.out:
@@ -328,6 +352,10 @@ def _register_check(sub: Any) -> None:
     check.add_argument("--metric", action="append", default=[], metavar="NAME=VALUE",
                        help="a measured utility metric for the threat model's utility criteria")  # fmt: skip
     _add_limits(check)
+    check.add_argument("--max-advantage", type=float,
+                       help="gate: attribute-inference advantage (in --probe-report) ≤ this")  # fmt: skip
+    check.add_argument("--max-similarity", type=float,
+                       help="gate: model-inversion similarity (in --probe-report) ≤ this")  # fmt: skip
     add_common(check)
     check.set_defaults(handler=_check)
 
@@ -356,6 +384,7 @@ def _check(args: argparse.Namespace) -> int:
     options = dict(
         max_epsilon=args.max_epsilon, budgets=args.budget,
         probe_reports=_probe_reports(args), probe_limits=_limits(args),
+        leakage_limits=inference_probe.limits(args, None),
         threat_model=threat_model,
         checklist_status=load_checklist_status(args.checklist) if args.checklist else None,
         metrics=_metrics(args.metric),
@@ -369,7 +398,7 @@ def _check(args: argparse.Namespace) -> int:
         results = collect_gates(**options)
     if not results:
         raise InvalidParameterError(
-            "nothing to check: give --max-epsilon, --probe-report with --max-tpr-at-fpr/--max-auc, "
-            "--threat-model or --checklist"
+            "nothing to check: give --max-epsilon, --probe-report with --max-tpr-at-fpr/--max-auc/"
+            "--max-advantage/--max-similarity, --threat-model or --checklist"
         )
     return _print_gates(results, args.json, {})

@@ -22,6 +22,8 @@ KNOWN_ARTIFACTS = {
     "tradeoff.html": "ε-versus-utility curve",
     "training.json": "DP-SGD training record",
     "probe_report.json": "Membership-inference probe",
+    "attribute_report.json": "Attribute-inference probe",
+    "inversion_report.json": "Model-inversion probe",
     "model-card.html": "Model card",
     "model-card.md": "Model card (Markdown)",
     "model-card.json": "Model card (Model Card Toolkit JSON)",

@@ -24,6 +24,7 @@ ARTIFACTS = [
     "analytics_releases.json", "tradeoff.html", "training.json", "probe_report.json",
     "model-card.html", "model-card.md", "privacy-budget.json", "privacy_changelog.md",
     "signoff.md", "community_summary.md", "model.keras", "privacy-policy.yaml",
+    "attribute_report.json", "inversion_report.json",
 ]  # fmt: skip
 SMALL = ["-p", "epochs", "2", "-p", "probe_members", "2000", "-p", "min_accuracy", "0.55"]
 
@@ -63,7 +64,8 @@ def test_pilot_passes_and_writes_every_artifact(pilot_run) -> None:
     verdict = json.loads((out / "verdict.json").read_text())
     assert verdict["passed"] and [s["name"] for s in verdict["steps"]] == EXPECTED
     gates = {g["gate"] for g in verdict["gates"]}
-    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc", "policy"} <= gates
+    assert {"accounting_check", "no_raw_data", "ledger_integrity", "mia_auc", "policy",
+            "attribute_inference_advantage[ethnicity]", "inversion_similarity[wage]"} <= gates  # fmt: skip
     for step in EXPECTED:
         assert f"{step} …" in output and "done in" in output  # progress with per-step times
     card = (out / "model-card.md").read_text()

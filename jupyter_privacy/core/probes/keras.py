@@ -24,7 +24,7 @@ def keras_losses(
     tf = require_extra("tensorflow", "tf")
     if not hasattr(model, "predict"):
         raise InvalidParameterError(f"expected a Keras model, got {type(model).__name__}")
-    logits = _outputs_logits(model) if from_logits is None else from_logits
+    logits = outputs_logits(model) if from_logits is None else from_logits
 
     def losses(x: Any, y: Any) -> FloatArray:
         outputs = model.predict(x, batch_size=batch_size, verbose=0)
@@ -43,6 +43,7 @@ def keras_losses(
     return losses
 
 
-def _outputs_logits(model: Any) -> bool:
+def outputs_logits(model: Any) -> bool:
+    """True unless the last layer applies a softmax or sigmoid."""
     activation = getattr(getattr(model, "layers", [None])[-1], "activation", None)
     return getattr(activation, "__name__", "linear") not in ("softmax", "sigmoid")

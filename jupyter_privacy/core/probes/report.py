@@ -10,6 +10,7 @@ from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_json_file
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 REPORT_FORMAT = "jupyter-privacy/probe-report@1"
 STANDARD_FPRS = (0.001, 0.01)
@@ -22,6 +23,14 @@ def fpr_key(fpr: float) -> str:
 
 def finite_or_none(value: float) -> float | None:
     return None if math.isinf(value) or math.isnan(value) else value
+
+
+def save_report(path: str | Path, data: dict[str, Any]) -> Path:
+    """A report as indented UTF-8 JSON, its folder made if needed (membership, leakage)."""
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    return file
 
 
 @dataclass(frozen=True)
@@ -65,10 +74,7 @@ class ProbeReport:
         return data
 
     def save(self, path: str | Path) -> Path:
-        file = Path(path)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        return file
+        return save_report(path, self.to_dict())
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ProbeReport:
@@ -117,6 +123,7 @@ class ProbeReport:
                 + ", ".join(f"TPR {v:.4f} at FPR {k}" for k, v in c["tpr_at_fpr"].items())
             )
         lines.extend(f"  note: {note}" for note in self.notes)
+        lines.append(f"  note: {AUDIT_EXCEPTION}")
         return "\n".join(lines)
 
 

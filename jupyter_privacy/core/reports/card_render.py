@@ -8,6 +8,7 @@ import yaml
 
 from jupyter_privacy.core.encrypted.report import cost_table, section_lines
 from jupyter_privacy.core.reports import html
+from jupyter_privacy.core.reports.verdict import AUDIT_EXCEPTION
 
 if TYPE_CHECKING:
     from jupyter_privacy.core.reports.model_card import ModelCard
@@ -29,6 +30,13 @@ def front_matter(card: ModelCard) -> dict[str, Any]:
     if metrics:
         header["metrics"] = metrics
     header["privacy"] = {key: g.get(key) for key in _guarantee_keys(card)}
+    if card.inference_probes:
+        header["privacy"]["inference_probes"] = [
+            {"metric": p.metric, "target": p.target, "value": round(p.value, 4),
+             "reads": p.reads, "members": round(p.member_value(), 4),
+             "non_members": round(p.non_member_value(), 4)}
+            for p in card.inference_probes
+        ]  # fmt: skip
     if card.probes:
         header["privacy"]["membership_inference"] = [
             {"attack": p.attack, "auc": round(p.auc, 4),
@@ -55,9 +63,14 @@ def card_markdown(card: ModelCard) -> str:
     out.append(html.markdown_table(["", "value"], _guarantee_rows(card)))
     if card.guarantee.get("missing"):
         out += [f"Not recorded by the release: {', '.join(card.guarantee['missing'])}.", ""]
+    if card.inference_probes:
+        out += ["## Attribute inference and model inversion", "", _inference_intro(card), ""]
+        out.append(html.markdown_table(_INFERENCE_HEADERS, _inference_rows(card)))
     out += ["## Data provenance", ""]
     out.append(html.markdown_table(["dataset", "source", "public facts"], _data_rows(card)))
     out += ["## Membership-inference probes", ""]
+    if card.probes:
+        out += [f"Note: {AUDIT_EXCEPTION}.", ""]
     out.append(
         html.markdown_table(_PROBE_HEADERS, _probe_rows(card)) if card.probes else "Not probed.\n"
     )
@@ -98,9 +111,15 @@ def card_html(card: ModelCard) -> str:
         body += [html.heading("Privacy budget", 3),
                  html.budget_svg(labels, [r["epsilon"] for r in releases],
                                  card.budget["budget"]["epsilon_total"])]  # fmt: skip
+    if card.inference_probes:
+        body += [html.heading("Attribute inference and model inversion"),
+                 html.paragraph(_inference_intro(card)),
+                 html.table(_INFERENCE_HEADERS, _inference_rows(card))]  # fmt: skip
     body += [html.heading("Data provenance"),
              html.table(["dataset", "source", "public facts"], _data_rows(card))]  # fmt: skip
     body.append(html.heading("Membership-inference probes"))
+    if card.probes:
+        body.append(html.paragraph(f"Note: {AUDIT_EXCEPTION}."))
     body.append(
         html.table(_PROBE_HEADERS, _probe_rows(card))
         if card.probes
@@ -132,6 +151,32 @@ def card_html(card: ModelCard) -> str:
 
 _PROBE_HEADERS = ["attack", "members / non-members", "AUC", "advantage", "TPR at FPR",
                   "empirical ε ≥", "claimed ε allows AUC ≤"]  # fmt: skip
+
+
+_INFERENCE_HEADERS = ["probe", "target", "gated figure", "members", "non-members",
+                      "strongest attack", "rows known to the attacker"]  # fmt: skip
+
+
+def _inference_intro(card: ModelCard) -> str:
+    g = card.guarantee
+    return (f"At ε {g['epsilon']:.4g}, δ {g['delta']:.3g}: what an attacker infers with the model "
+            "beyond a baseline that never sees it (attribute inference: accuracy advantage; "
+            "inversion: similarity, 0 = none), for training members and for people outside the "
+            "training data. Attribute inference and feature reconstruction are gated on members "
+            "minus non-members (what being trained on costs a person, which DP bounds); class "
+            "representatives on the members' similarity. Intervals at the stated confidence. "
+            f"Note: {AUDIT_EXCEPTION}.")  # fmt: skip
+
+
+def _inference_rows(card: ModelCard) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for p in card.inference_probes:
+        interval = f" [{p.interval[0]:+.3f}, {p.interval[1]:+.3f}]" if p.interval else ""
+        rows.append((p.kind, p.target, f"{p.value:+.3f}{interval} ({p.reads})",
+                     f"{p.member_value():+.3f} (n {p.n_members})",
+                     f"{p.non_member_value():+.3f} (n {p.n_non_members})", p.attack,
+                     str(p.n_auxiliary)))  # fmt: skip
+    return rows
 
 
 def _section(title: str, items: list[str]) -> list[str]:

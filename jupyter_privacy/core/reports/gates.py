@@ -6,11 +6,12 @@ a reason, and the caller fails the build when any verdict fails.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jupyter_privacy.core.ledger import Budget, Ledger
 from jupyter_privacy.core.probes.gate import ProbeLimit, probe_gate
+from jupyter_privacy.core.probes.leakage import LeakageReport, leakage_gate, unmeasured_gate
 from jupyter_privacy.core.probes.report import ProbeReport
 from jupyter_privacy.core.reports.threat_model import ThreatModel
 from jupyter_privacy.core.reports.verdict import GateResult
@@ -74,20 +75,26 @@ def collect_gates(
     ledger: Ledger | None = None,
     budgets: Sequence[str] = (),
     max_epsilon: float | None = None,
-    probe_reports: Sequence[ProbeReport] = (),
+    probe_reports: Sequence[ProbeReport | LeakageReport] = (),
     probe_limits: Sequence[ProbeLimit] = (),
     threat_model: ThreatModel | None = None,
     checklist_status: dict[str, Any] | None = None,
     metrics: dict[str, float] | None = None,
+    leakage_limits: Mapping[str, float] | None = None,
 ) -> list[GateResult]:
-    """Every applicable gate; thresholds from the threat model add to those given directly."""
+    """Every applicable gate; thresholds from the threat model add to those given directly.
+
+    `probe_reports` may mix membership reports and attribute-inference / inversion reports
+    (`leakage_limits` by metric). A threat-model limit on attribute inference or inversion with no
+    report to read fails as unmeasured; limits given directly gate only the reports there are.
+    """
     limits = list(probe_limits)
+    results: list[GateResult] = []
     if threat_model is not None:
         limits += threat_model.probe_limits()
         tm_max = threat_model.max_epsilon()
         if tm_max is not None:
             max_epsilon = tm_max if max_epsilon is None else min(max_epsilon, tm_max)
-    results: list[GateResult] = []
     if ledger is not None:
         results.append(ledger_gate(ledger))
         if max_epsilon is not None:
@@ -96,12 +103,29 @@ def collect_gates(
             if not chosen:
                 results.append(GateResult("epsilon", False, None, max_epsilon,
                                           "the ledger has no budgets to check against the ε target"))  # fmt: skip
+    leakage = [r for r in probe_reports if isinstance(r, LeakageReport)]
     for report in probe_reports:
-        results += probe_gate(report, limits)
+        if not isinstance(report, LeakageReport):
+            results += probe_gate(report, limits)
+    results += _leakage_gates(leakage, leakage_limits or {}, threat_model)
     if threat_model is not None:
         measured = metrics or {}
         results += [utility_gate(name, minimum, measured)
                     for name, minimum in threat_model.utility_minimums().items()]  # fmt: skip
     if checklist_status is not None:
         results.append(checklist_gate(checklist_status))
+    return results
+
+
+def _leakage_gates(
+    reports: Sequence[LeakageReport], given: Mapping[str, float], threat_model: ThreatModel | None
+) -> list[GateResult]:
+    required = threat_model.leakage_limits() if threat_model is not None else {}
+    limits = dict(given)
+    for metric, maximum in required.items():
+        limits[metric] = min(maximum, limits.get(metric, maximum))
+    results = [leakage_gate(r, limits[r.metric]) for r in reports if r.metric in limits]
+    measured = {r.metric for r in reports}
+    results += [unmeasured_gate(metric, maximum) for metric, maximum in required.items()
+                if metric not in measured]  # fmt: skip
     return results

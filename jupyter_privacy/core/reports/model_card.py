@@ -17,6 +17,7 @@ from typing import Any
 
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_yaml_file
+from jupyter_privacy.core.probes.leakage import LeakageReport
 from jupyter_privacy.core.probes.report import ProbeReport
 from jupyter_privacy.core.reports.verdict import GateResult
 
@@ -71,6 +72,7 @@ class ModelCard:
     guarantee: dict[str, Any]
     budget: dict[str, Any] | None = None  # privacy-budget.json (from the ledger)
     probes: list[ProbeReport] = field(default_factory=list)
+    inference_probes: list[LeakageReport] = field(default_factory=list)  # attribute, inversion
     gates: list[GateResult] = field(default_factory=list)
     threat_model: dict[str, Any] | None = None
     compliance: dict[str, Any] | None = None
@@ -109,6 +111,8 @@ class ModelCard:
             "dp_guarantee": self.guarantee,
             "data_provenance": self.data_provenance(),
             "probes": [_probe_summary(p) for p in self.probes],
+            **({"inference_probes": [_inference_summary(p) for p in self.inference_probes]}
+               if self.inference_probes else {}),
             "gates": [g.to_dict() for g in self.gates],
             "threat_model": self.threat_model, "compliance": compliance,
             "privacy_changelog": self.changelog,
@@ -142,6 +146,11 @@ class ModelCard:
                          "value": probe.empirical_epsilon["lower"], "slice": slice_}]  # fmt: skip
             metrics += [{"type": f"mia_tpr_at_fpr_{e.fpr:g}", "value": e.tpr, "slice": slice_}
                         for e in probe.tpr_at_fpr]  # fmt: skip
+        for inference in self.inference_probes:
+            metrics += [{"type": inference.metric, "value": inference.value,
+                         "slice": f"{inference.kind}: {inference.target} (members)"},
+                        {"type": inference.metric, "value": inference.non_member_value(),
+                         "slice": f"{inference.kind}: {inference.target} (non-members)"}]  # fmt: skip
         details: dict[str, Any] = {"name": m["name"], "overview": m.get("overview", "")}
         if m.get("version"):
             details["version"] = {"name": str(m["version"]), "date": self.generated_at[:10]}
@@ -177,6 +186,13 @@ class ModelCard:
                         "mitigation_strategy": f"{self.statement()}; probed: "
                         + ("; ".join(_probe_line(p) for p in self.probes) or "not probed"),
                     }
+                ]
+                + [
+                    {
+                        "name": f"{p.kind} of {p.target}",
+                        "mitigation_strategy": f"{self.statement()}; probed: {p.headline()}",
+                    }
+                    for p in self.inference_probes
                 ],
             },
         }
@@ -229,6 +245,20 @@ def _probe_summary(p: ProbeReport) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _inference_summary(p: LeakageReport) -> dict[str, Any]:
+    """A leakage report as the card carries it: headline, each attack on members and non-members."""
+    return {
+        "kind": p.kind, "metric": p.metric, "target": p.target, "value": p.value,
+        "interval": list(p.interval) if p.interval else None, "reads": p.reads,
+        "attack": p.attack, "member_value": p.member_value(),
+        "non_member_value": p.non_member_value(), "n_members": p.n_members,
+        "n_non_members": p.n_non_members, "n_auxiliary": p.n_auxiliary,
+        "confidence": p.confidence, "seed": p.seed, "library": p.library,
+        "attacks": [{k: a[k] for k in ("name", "method", "baseline", "members", "non_members",
+                                       "gated")} for a in p.attacks],
+    }  # fmt: skip
+
+
 def _probe_line(p: ProbeReport) -> str:
     tprs = ", ".join(f"TPR {e.tpr:.3g} at FPR {e.fpr:g}" for e in p.tpr_at_fpr)
     return (f"{p.attack}: AUC {p.auc:.3f}, {tprs}, empirical ε ≥ "
@@ -242,13 +272,16 @@ def build_card(
     budget: str | None = None,
     release_id: int | None = None,
     guarantee: dict[str, Any] | None = None,
-    probes: list[ProbeReport] | None = None,
+    probes: list[ProbeReport | LeakageReport] | None = None,
     threat_model: Any = None,
     checklist_status: dict[str, Any] | None = None,
     encrypted_inference: dict[str, Any] | None = None,
     market_policy: dict[str, Any] | None = None,
 ) -> ModelCard:
-    """Assemble a card: the guarantee from a ledger budget (or stated), probes, gates, changelog."""
+    """Assemble a card: the guarantee from a ledger budget (or stated), probes, gates, changelog.
+
+    `probes` may mix membership reports with attribute-inference and inversion reports.
+    """
     from jupyter_privacy.core.reports.gates import collect_gates
     from jupyter_privacy.core.reports.privacy_budget import (
         budget_document,
@@ -267,16 +300,19 @@ def build_card(
             "a model card needs the DP guarantee: name a ledger budget (and optionally a release), "
             "or state ε, δ and the accountant"
         )
-    reports = list(probes or [])
+    inference = [p for p in probes or [] if isinstance(p, LeakageReport)]
+    reports = [p for p in probes or [] if isinstance(p, ProbeReport)]
     if guarantee.get("epsilon") is not None:
         reports = [_with_claim(p, guarantee) for p in reports]
     gates = collect_gates(
         ledger=ledger if budget else None, budgets=[budget] if budget else [],
-        probe_reports=reports, threat_model=threat_model, checklist_status=checklist_status,
+        probe_reports=[*reports, *inference], threat_model=threat_model,
+        checklist_status=checklist_status,
         metrics={str(m["type"]): float(m["value"]) for m in meta.get("metrics", [])},
     )  # fmt: skip
     return ModelCard(
         meta=meta, guarantee=guarantee, budget=document, probes=reports, gates=gates,
+        inference_probes=inference,
         threat_model=threat_model.summary() if threat_model is not None else None,
         compliance=checklist_status, changelog=changelog, encrypted_inference=encrypted_inference,
         market_policy=market_policy,

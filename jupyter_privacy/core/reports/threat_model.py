@@ -15,6 +15,7 @@ from typing import Any
 from jupyter_privacy.core.errors import InvalidParameterError
 from jupyter_privacy.core.files import read_yaml_file
 from jupyter_privacy.core.probes.gate import ProbeLimit
+from jupyter_privacy.core.probes.leakage import METRICS as LEAKAGE_METRICS
 from jupyter_privacy.core.probes.report import fpr_key
 from jupyter_privacy.core.reports import html
 
@@ -33,6 +34,8 @@ METRICS = {  # metric → (required keys, allowed keys)
     "mia_tpr_at_fpr": ({"fpr", "max"}, {"fpr", "max", "note"}),
     "mia_auc": ({"max"}, {"max", "note"}),
     "mia_advantage": ({"max"}, {"max", "note"}),
+    "attribute_inference_advantage": ({"max"}, {"max", "note"}),
+    "inversion_similarity": ({"max"}, {"max", "note"}),
     "epsilon": ({"max"}, {"max", "delta", "note"}),
     "utility": ({"name", "min"}, {"name", "min", "note"}),
 }
@@ -97,6 +100,14 @@ class ThreatModel:
                 limits.append(ProbeLimit("auc", c["max"]))
             elif c["metric"] == "mia_advantage":
                 limits.append(ProbeLimit("advantage", c["max"]))
+        return limits
+
+    def leakage_limits(self) -> dict[str, float]:
+        """Attribute-inference and inversion limits by metric (the tightest when repeated)."""
+        limits: dict[str, float] = {}
+        for c in self.criteria:
+            if c["metric"] in LEAKAGE_METRICS:
+                limits[c["metric"]] = min(c["max"], limits.get(c["metric"], c["max"]))
         return limits
 
     def utility_minimums(self) -> dict[str, float]:
@@ -175,6 +186,10 @@ def criterion_text(c: dict[str, Any]) -> str:
         text = f"membership-inference AUC ≤ {c['max']:g}"
     elif metric == "mia_advantage":
         text = f"membership-inference advantage ≤ {c['max']:g}"
+    elif metric == "attribute_inference_advantage":
+        text = f"attribute-inference advantage over a no-model baseline ≤ {c['max']:g} (members)"
+    elif metric == "inversion_similarity":
+        text = f"model-inversion similarity ≤ {c['max']:g} (members)"
     elif metric == "epsilon":
         text = f"ε ≤ {c['max']:g}" + (f" at δ {c['delta']:g}" if "delta" in c else "")
     else:
@@ -223,7 +238,7 @@ def _check_criterion(where: str, c: Any) -> None:
     if c["metric"] == "mia_tpr_at_fpr":
         _number(f"{where}.fpr", c["fpr"], 1e-6, 0.5)
         _number(f"{where}.max", c["max"], 0, 1)
-    elif c["metric"] in ("mia_auc", "mia_advantage"):
+    elif c["metric"] in ("mia_auc", "mia_advantage", *LEAKAGE_METRICS):
         _number(f"{where}.max", c["max"], 0, 1)
     elif c["metric"] == "epsilon":
         _number(f"{where}.max", c["max"], 1e-9, 1e6)

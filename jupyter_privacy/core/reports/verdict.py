@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+#: Probe figures (AUC, TPR, advantages, similarities) are computed exactly on private rows: the audit
+#: needs them, and no DP mechanism produced them. Every report and card that shows them says so.
+AUDIT_EXCEPTION = (
+    "probe figures are exact statistics on the private training members and non-members, released "
+    "as an audit exception: no DP mechanism produced them and the (ε, δ) guarantee does not cover them"
+)
+
 
 @dataclass(frozen=True)
 class GateResult:
