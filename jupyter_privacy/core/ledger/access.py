@@ -24,8 +24,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import os
-import re
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,8 +38,29 @@ from jupyter_privacy.core.errors import (
     PrivacyError,
 )
 from jupyter_privacy.core.ledger import chain
+from jupyter_privacy.core.ledger.principals import (
+    PRINCIPAL_KINDS,
+    acting_as,
+    caller_principals,
+    check_principal,
+    is_ledger_admin,
+    jupyter_identity,
+    own_principals,
+    person,
+)
 from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.core.ledger.storage import translated_errors
+
+__all__ = [
+    "PRINCIPAL_KINDS",
+    "acting_as",
+    "caller_principals",
+    "check_principal",
+    "is_ledger_admin",
+    "jupyter_identity",
+    "own_principals",
+    "person",
+]  # re-exported: callers name them access.*
 
 if TYPE_CHECKING:
     from jupyter_privacy.core.ledger.ledger import Ledger
@@ -50,7 +69,6 @@ OWNER, SPENDER = "owner", "spender"
 PERMISSIONS = (OWNER, SPENDER)
 #: Rows of the lane marks: permission "high_risk", principal "lane:budget" or "lane:dataset:<name>".
 HIGH_RISK, LANE = "high_risk", "lane:"
-PRINCIPAL_KINDS = {"user": "OS user", "jupyter": "Jupyter identity", "role": "PostgreSQL role"}
 GRANTED, REVOKED, REFUSED = "access.granted", "access.revoked", "access.refused"
 #: Set while the kit's own access functions (which check the owner first) write an access event.
 _KIT_WRITES: contextvars.ContextVar[bool] = contextvars.ContextVar("jp_kit_access", default=False)
@@ -70,8 +88,6 @@ def kit_is_writing() -> bool:
     return _KIT_WRITES.get()
 
 
-_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.@+-]{0,126}$")
-_JUPYTER: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_jupyter", default=None)
 M = TypeVar("M", bound=Callable[..., Any])
 
 access_metadata = sa.MetaData()
@@ -86,72 +102,6 @@ access_table = sa.Table(
 )
 
 
-def check_principal(text: Any) -> str:
-    """`user:alice`, `jupyter:alice` or `role:analyst`; a bare name is an OS user."""
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidParameterError(
-            "name a principal, e.g. user:alice, jupyter:alice or role:analyst"
-        )
-    kind, sep, name = text.strip().partition(":")
-    if not sep:
-        kind, name = "user", kind
-    if kind not in PRINCIPAL_KINDS or not _NAME.match(name):
-        raise InvalidParameterError(
-            f"principal {text!r}: write KIND:NAME with KIND one of {', '.join(PRINCIPAL_KINDS)} "
-            "(e.g. role:analyst) and a name of letters, digits and _.@+-", parameter="principal",
-        )  # fmt: skip
-    return f"{kind}:{name}"
-
-
-def person(principal: str) -> str:
-    """The name part: `user:alice` and `jupyter:alice` are the same person for approvals."""
-    return principal.partition(":")[2]
-
-
-@contextlib.contextmanager
-def acting_as(identity: str) -> Iterator[None]:
-    """Attribute ledger writes in the block to this Jupyter identity (the server's handlers)."""
-    token = _JUPYTER.set(identity)
-    try:
-        yield
-    finally:
-        _JUPYTER.reset(token)
-
-
-def jupyter_identity() -> str | None:
-    """The Jupyter identity of the caller: set by `acting_as`, or JupyterHub's user of a kernel."""
-    return _JUPYTER.get() or os.environ.get("JUPYTERHUB_USER") or None
-
-
-def caller_principals(conn: Connection) -> list[str]:
-    """Every principal the caller is, in the identity that counts on this backend: on SQLite its
-    OS user and Jupyter identity; on PostgreSQL its role and each role it is a member of (the
-    database checks roles only, so the kit does too). Its own identities come first."""
-    if conn.dialect.name == "postgresql":
-        own = conn.execute(sa.text("SELECT current_user")).scalar()
-        roles: list[str] = list(conn.execute(sa.text(
-            "SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') "
-            "ORDER BY rolname")).scalars())  # fmt: skip
-        return [f"role:{own}"] + [f"role:{r}" for r in roles if r != own]
-    found = [f"user:{current_actor()}"]
-    identity = jupyter_identity()
-    if identity:
-        found.append(f"jupyter:{identity}")
-    return found
-
-
-def is_ledger_admin(conn: Connection) -> bool:
-    """On PostgreSQL, a superuser or the owner of the ledger's tables: row security does not apply
-    to it (it installs the policies and repairs access, e.g. after `ledger migrate`), so neither
-    does the kit's check. SQLite has no such role: the file's permissions decide."""
-    if conn.dialect.name != "postgresql":
-        return False
-    return bool(conn.execute(sa.text(
-        "SELECT r.rolsuper OR pg_has_role(current_user, c.relowner, 'MEMBER') "
-        "FROM pg_roles r, pg_class c WHERE r.rolname = current_user "
-        "AND c.oid = to_regclass('jp_entries')")).scalar())  # fmt: skip
-
-
 def copy_access(src: Connection, dst: Connection) -> int:
     """`ledger migrate` carries owners, spenders and lane marks with the budgets (a copy must not
     open up restricted budgets). Returns the rows copied."""
@@ -163,12 +113,6 @@ def copy_access(src: Connection, dst: Connection) -> int:
     if rows:
         dst.execute(access_table.insert(), rows)
     return len(rows)
-
-
-def own_principals(conn: Connection) -> list[str]:
-    """The caller's own identities (not the group roles it belongs to)."""
-    found = caller_principals(conn)
-    return found[:1] if conn.dialect.name == "postgresql" else found
 
 
 _HAS_TABLE: weakref.WeakSet[Engine] = weakref.WeakSet()
