@@ -12,6 +12,7 @@ import ast
 import io
 import json
 import os
+import re
 import tokenize
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,6 +22,16 @@ from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 
 PACKAGE_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PARAMETERS_TAG = "parameters"
+#: Notebook metadata of ours: `{"jupyter_privacy": {"needs": ["01_threat_model…", …]}}` names the
+#: earlier templates whose results this one reads.
+METADATA_KEY = "jupyter_privacy"
+_MARKUP = (
+    (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url), ![alt](src)
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),  # **bold**
+    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),  # *emphasis*
+    (re.compile(r"(?<!\w)_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"\1"),  # _emphasis_
+    (re.compile(r"`([^`]*)`"), r"\1"),  # `code`
+)
 
 
 class UnknownTemplateError(PrivacyError, LookupError):
@@ -46,6 +57,7 @@ class Template:
     description: str
     parameters: tuple[TemplateParameter, ...] = field(default_factory=tuple)
     has_parameters_cell: bool = False
+    needs: tuple[str, ...] = ()  # earlier templates whose results this one reads
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -106,11 +118,30 @@ def read_template(path: Path) -> Template:
     return Template(
         name=path.stem,
         filename=path.name,
-        title=title,
-        description=description,
+        title=plain_text(title),
+        description=plain_text(description),
         parameters=parameters,
         has_parameters_cell=params_cell is not None,
+        needs=_needs(notebook, path.name),
     )
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown emphasis, code and links as plain text (launcher tooltips show no markup)."""
+    text = markdown
+    for pattern, replacement in _MARKUP:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _needs(notebook: dict[str, Any], filename: str) -> tuple[str, ...]:
+    ours = notebook.get("metadata", {}).get(METADATA_KEY, {})
+    needs = ours.get("needs", []) if isinstance(ours, dict) else []
+    if not isinstance(needs, list) or not all(isinstance(n, str) and n for n in needs):
+        raise InvalidParameterError(
+            f"template {filename}: metadata {METADATA_KEY}.needs must be a list of template names"
+        )
+    return tuple(needs)
 
 
 def parse_parameters(source: str) -> tuple[TemplateParameter, ...]:

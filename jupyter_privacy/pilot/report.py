@@ -1,5 +1,5 @@
-"""The pilot's `index.html`: the verdict, each step with its time, the gates, the budget chart, and
-links to every artifact. Self-contained, so it opens from a CI artifact with no network."""
+"""The pilot's `index.html`: the verdict, each step with its time, the gates, the budget report
+(`budgets.html`, embedded), and links to every artifact. Self-contained, so it opens from a CI artifact with no network."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ KNOWN_ARTIFACTS = {
     "community_summary.md": "Community summary (sanitized)",
     "model.keras": "The trained model",
     "verdict.json": "Verdict (machine-readable)",
+    "budgets.html": "Privacy budget report (charts, integrity, releases)",
 }
 
 
@@ -60,8 +61,14 @@ def write_index(result: PilotResult, ledger_url: str) -> Path:
           g.reason) for s, g in result.gates],
     ))  # fmt: skip
     body.append(heading("Privacy budgets"))
-    chart = _budget_chart(out, ledger_url)
-    body.append(f'<img src="{chart}" alt="budget chart">' if chart else paragraph("no budgets"))
+    report = _budget_report(out, ledger_url)
+    body.append(
+        f'<p><a href="{report}">Open the budget report on its own page</a></p>'
+        f'<iframe src="{report}" title="Privacy budgets" loading="lazy" '
+        'style="width:100%;height:70rem;border:1px solid #ccc"></iframe>'
+        if report
+        else paragraph("no budgets")
+    )
     body.append(heading("Ledger anchor"))
     body.append(_anchor_paragraph(ledger_url))
     body.append(heading("Artifacts"))
@@ -90,14 +97,15 @@ def _raw_table(headers: list[str], rows: list[tuple[str, str, str, str]]) -> str
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>\n"
 
 
-def _budget_chart(out: Path, ledger_url: str) -> str | None:
-    from jupyter_privacy.charts import budget_bars, save_chart
+def _budget_report(out: Path, ledger_url: str) -> str | None:
+    """The budget dashboard as `budgets.html` beside the index (what `report budgets` writes)."""
+    from jupyter_privacy.charts.budget_report import write_budget_report
 
-    with open_ledger(ledger_url) as ledger:
+    with open_ledger(ledger_url, read_only=True) as ledger:
         if not ledger.budgets():
             return None
-        save_chart(budget_bars(ledger), out / "budget-chart.svg")
-    return "budget-chart.svg"
+        write_budget_report(ledger, out / "budgets.html", root=out)
+    return "budgets.html"
 
 
 def _anchor_paragraph(ledger_url: str) -> str:

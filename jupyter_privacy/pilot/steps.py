@@ -20,6 +20,29 @@ from jupyter_privacy.pilot.parameters import mapping_parameter
 from jupyter_privacy.pilot.private_data import DEFAULT_EXAMPLE, load_private_frame
 
 
+class EarlierStepsMissing(InvalidParameterError):
+    """A pilot step opened before the steps whose results it reads. In a notebook it shows as one
+    line (IPython prints what `_render_traceback_` returns instead of a traceback)."""
+
+    code = "earlier_steps_missing"
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"\x1b[0;31m{self.message}\x1b[0m"]
+
+
+def require_steps(out_dir: str | Path, *steps: str) -> None:
+    """Stop, in one line, unless each earlier step (a template name) has run into `out_dir`: every
+    step records its gates in `<out_dir>/gates/<step>.json` when it finishes."""
+    missing = [step for step in steps if not (Path(out_dir) / "gates" / f"{step}.json").is_file()]
+    if missing:
+        names = " and ".join(f"step {int(s[:2])} ({s})" if s[:2].isdigit() else s for s in missing)
+        raise EarlierStepsMissing(
+            f"This step needs {names} first: their results are not in {out_dir}/. Open and run "
+            f"them (launcher: Privacy pilot), or run the whole pilot: "
+            f"jupyter privacy pilot run --out {out_dir}"
+        )
+
+
 def ensure_budget(
     ledger: Ledger, name: str, epsilon: float, delta: float = 0.0, **options: Any
 ) -> Budget:

@@ -6,6 +6,7 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from jupyter_privacy.server import dashboard as d
 from jupyter_privacy.server import handlers as h
 from jupyter_privacy.server import requests_handlers as rq
 from jupyter_privacy.server.access import AccessHandler
@@ -18,6 +19,9 @@ REQUEST = r"(?P<request_id>[^/]+)"
 ROUTES: list[tuple[str, type[PrivacyAPIHandler]]] = [
     ("budgets", h.BudgetsHandler),
     (f"budgets/{NAME}", h.BudgetHandler),
+    (f"budgets/{NAME}/raise", h.RaiseBudgetHandler),
+    ("dashboard", d.DashboardHandler),
+    ("releases", d.ReleasesHandler),
     ("verify", h.VerifyHandler),
     ("status", h.StatusHandler),
     ("templates", h.TemplatesHandler),

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from traitlets import Unicode
 from traitlets.config import LoggingConfigurable
@@ -11,6 +14,9 @@ from traitlets.config import LoggingConfigurable
 from jupyter_privacy.core.config import resolve_ledger_url
 from jupyter_privacy.core.ledger import Ledger, open_ledger
 from jupyter_privacy.core.ledger.storage import mask_url, sqlite_path
+
+T = TypeVar("T")
+CACHE_SIZE = 8
 
 CREATE_HINT = (
     "No privacy budget yet. Create one in a notebook: %load_ext jupyter_privacy, then "
@@ -38,6 +44,11 @@ class PrivacyServer(LoggingConfigurable):
         self._ledger: Ledger | None = None
         self._identity: tuple[str, int | None] | None = None
         self._lock = threading.Lock()
+        self._cache: OrderedDict[Hashable, Any] = OrderedDict()
+        #: The newest full integrity check: (ledger identity, report, time.monotonic(), ISO time).
+        self.last_verify: tuple[Any, dict[str, Any], float, str] | None = None
+        self.verify_running: Any = None  # the asyncio future of the check in progress
+        self.activities: dict[Hashable, Any] = {}  # the newest dashboard summary of each scope
 
     @property
     def url(self) -> str:
@@ -69,3 +80,22 @@ class PrivacyServer(LoggingConfigurable):
                 self._ledger = open_ledger(url)
                 self._identity = identity
             return self._ledger
+
+    @property
+    def identity(self) -> tuple[str, int | None] | None:
+        """Which ledger `ledger()` last opened (URL and SQLite file inode): part of cache keys."""
+        return self._identity
+
+    def remember(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per key (a few keys kept): for answers keyed by the chain head, which
+        any append changes."""
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]  # type: ignore[no-any-return]
+        value = compute()
+        with self._lock:
+            self._cache[key] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value

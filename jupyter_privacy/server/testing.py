@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from jupyter_server.auth.authorizer import AllowAllAuthorizer
+
 from jupyter_privacy.core.config import LEDGER_ENV
+from jupyter_privacy.server.permissions import RESOURCE
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,6 +52,15 @@ def write_template(folder: Path, name: str, parameters: str, title: str = "Pilot
     path = folder / f"{name}.ipynb"
     path.write_text(json.dumps(notebook), encoding="utf-8")
     return path
+
+
+class ViewerAuthorizer(AllowAllAuthorizer):  # type: ignore[misc]
+    """For tests (`--ServerApp.authorizer_class=jupyter_privacy.server.testing.ViewerAuthorizer`):
+    everything allowed except writing to our resource, i.e. a viewer who may read budgets but not
+    create or raise them."""
+
+    def is_authorized(self, handler: Any, user: Any, action: str, resource: str) -> bool:
+        return not (resource == RESOURCE and action == "write")
 
 
 def free_port() -> int:
@@ -93,8 +105,11 @@ class LabServer:
                 self.process.wait(timeout=5)
 
 
-def start_lab(root: Path, ledger_url: str, templates_dir: Path | None = None) -> LabServer:
-    """`jupyter lab` serving `root`; kernels inherit the ledger URL through the environment."""
+def start_lab(
+    root: Path, ledger_url: str, templates_dir: Path | None = None, extra_args: tuple[str, ...] = ()
+) -> LabServer:
+    """`jupyter lab` serving `root`; kernels inherit the ledger URL through the environment.
+    `extra_args` are more command-line options (e.g. another `--ServerApp.authorizer_class`)."""
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ, LEDGER_ENV: ledger_url}
     args = [
@@ -104,6 +119,7 @@ def start_lab(root: Path, ledger_url: str, templates_dir: Path | None = None) ->
     ]  # fmt: skip
     if templates_dir is not None:
         args.append(f"--PrivacyServer.templates_dir={templates_dir}")
+    args += list(extra_args)
     args += _isolated_lab_state(root.parent / f"lab-state-{port}")
     log_path = root.parent / f"jupyter-lab-{port}.log"
     log = log_path.open("wb")
@@ -146,10 +162,13 @@ def launch_chromium(playwright: Any) -> Any:
 
 
 def open_lab(browser: Any, server: LabServer) -> Any:
-    """A fresh page on /lab?reset, waiting until our sidebar tab exists."""
+    """A fresh page on /lab?reset, waiting until our sidebar tab exists and the Lab has loaded its
+    settings (the theme is applied then, and keyboard shortcuts such as the palette's work)."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     page.goto(server.lab_url(), wait_until="domcontentloaded")
     page.wait_for_selector(PANEL_TAB, timeout=60_000)
+    page.wait_for_function("document.body.dataset.jpThemeLight !== undefined", timeout=60_000)
+    page.wait_for_selector(".jp-LauncherCard", timeout=60_000)
     return page
 
 

@@ -6,22 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_privacy.core.ledger import Budget, Ledger, Release
-
-NOTEBOOK_PREFIX = "notebook:"
-
-
-def notebook_of(origin: str, root: Path) -> str | None:
-    """`notebook:/root/a/b.ipynb#cell=3` → `a/b.ipynb` (relative to the server root when inside)."""
-    if not origin.startswith(NOTEBOOK_PREFIX):
-        return None
-    path = origin[len(NOTEBOOK_PREFIX) :].split("#", 1)[0]
-    candidate = Path(path)
-    if candidate.is_absolute():
-        try:
-            return candidate.resolve().relative_to(root).as_posix()
-        except ValueError:
-            return candidate.as_posix()
-    return candidate.as_posix()
+from jupyter_privacy.core.ledger.provenance import notebook_of
 
 
 def budget_json(budget: Budget) -> dict[str, Any]:
@@ -32,6 +17,7 @@ def release_json(release: Release, root: Path) -> dict[str, Any]:
     """The fields the panel lists; the released value stays in the ledger (CLI / Python API)."""
     return {
         "id": release.id,
+        "budget": release.budget,
         "created_at": release.created_at,
         "epsilon": release.epsilon,
         "delta": release.delta,
@@ -53,21 +39,13 @@ def spellings(notebook: str, roots: tuple[Path, ...]) -> list[str]:
 
 
 def active_budget(ledger: Ledger, notebook: str | None, *roots: Path) -> dict[str, Any]:
-    """The budget the notebook last spent from, else the most recently used, else the newest.
+    """The budget the notebook last spent from, or none: never another notebook's budget.
 
     `roots` are the server root's spellings (resolved, and as configured when that differs).
     """
-    budgets = ledger.budgets()
-    if not budgets:
+    if not notebook or not notebook.strip("/"):
         return {"budget": None, "source": None}
-    if notebook and notebook.strip("/"):
-        release = ledger.last_release_from_notebook(*spellings(notebook, roots))
-        if release is not None:
-            by_name = {b.name: b for b in budgets}
-            found = by_name.get(release.budget) or ledger.budget(release.budget)
-            return {"budget": budget_json(found), "source": "notebook"}
-    used = [b for b in budgets if b.last_release_at]
-    if used:
-        recent = max(used, key=lambda b: b.last_release_at or "")
-        return {"budget": budget_json(recent), "source": "recent"}
-    return {"budget": budget_json(budgets[-1]), "source": "newest"}
+    release = ledger.last_release_from_notebook(*spellings(notebook, roots))
+    if release is None:
+        return {"budget": None, "source": None}
+    return {"budget": budget_json(ledger.budget(release.budget)), "source": "notebook"}

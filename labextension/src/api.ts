@@ -24,6 +24,7 @@ export interface IBudget {
 
 export interface IRelease {
   id: number;
+  budget: string;
   created_at: string;
   epsilon: number;
   delta: number;
@@ -34,10 +35,46 @@ export interface IRelease {
   notebook: string | null;
 }
 
+/** What the current user may do (Jupyter's authorizer decides; see server/permissions.py). */
+export interface IPermissions {
+  create_budget: boolean;
+  raise_budget: boolean;
+}
+
 export interface IBudgetsReply {
   ledger: { url: string; exists: boolean };
   budgets: IBudget[];
   hint: string | null;
+  permissions: IPermissions;
+}
+
+export interface ISpendGroup {
+  key: string;
+  label: string;
+  epsilon: number;
+  delta: number;
+  releases: number;
+  last_release_at: string;
+  notebook?: string | null;
+}
+
+/** GET dashboard: Vega-Lite v6 specs by chart name, every budget, the chain head. */
+export interface IDashboardReply {
+  ledger: { url: string; exists: boolean };
+  budget: string | null;
+  budgets: IBudget[];
+  head: { entries: number; hash: string } | null;
+  charts: { [name: string]: any };
+  spend_by: { notebook: ISpendGroup[]; person: ISpendGroup[] };
+  permissions: IPermissions;
+  hint: string | null;
+}
+
+export interface IReleasePage {
+  releases: IRelease[];
+  paging: { offset: number; limit: number; total: number };
+  sort: string;
+  order: 'asc' | 'desc';
 }
 
 export interface IBudgetReply {
@@ -52,6 +89,8 @@ export interface IVerifyReply {
   budgets_checked: number;
   tampered_entry_ids: number[];
   problems: { entry_id: number | null; problem: string; detail: string }[];
+  /** When the server's check ran (ISO, UTC); a poll may get a check up to 30 s old. */
+  checked_at?: string | null;
 }
 
 export interface IStatusReply {
@@ -65,6 +104,8 @@ export interface ITemplate {
   title: string;
   description: string;
   parameters: { name: string; default_source: string; help: string }[];
+  /** Templates (by name) whose results this one reads: run them first. */
+  needs?: string[];
 }
 
 /** A domain error from the server: `{"error": code, "message": text}`. */
@@ -108,15 +149,15 @@ export function budgetPath(name: string, offset: number, limit: number): string 
   return `budgets/${encodeURIComponent(name)}?offset=${offset}&limit=${limit}`;
 }
 
-/** `0.35` → "0.35"; tiny values keep two significant digits instead of showing 0.00. */
-export function formatNumber(value: number): string {
-  if (value !== 0 && Math.abs(value) < 0.01) {
-    return value.toPrecision(2);
-  }
-  return value.toFixed(2);
+/** A query string from the parameters that have a value. */
+export function query(params: { [key: string]: string | number | null | undefined }): string {
+  const parts = Object.entries(params)
+    .filter(([, value]) => value !== null && value !== undefined && value !== '')
+    .map(([key, value]) => `${key}=${encodeURIComponent(String(value))}`);
+  return parts.length ? `?${parts.join('&')}` : '';
 }
 
-/** δ is tiny: `1e-5` → "1.0e-5", and 0 stays "0". */
-export function formatDelta(value: number): string {
-  return value === 0 ? '0' : value.toExponential(1);
+/** POST a JSON body. */
+export function postJSON<T>(path: string, body: unknown): Promise<T> {
+  return requestAPI<T>(path, { method: 'POST', body: JSON.stringify(body) });
 }

@@ -10,6 +10,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { ApiError, requestAPI } from './api';
+import { el } from './dom';
 
 export const REQUESTS_PANEL_ID = 'jupyter-privacy-requests';
 const POLL_MS = 5000;
@@ -46,17 +47,6 @@ interface IReviewReply {
   hints: string[];
   findings: { level: string; text: string }[];
   blocked: boolean;
-}
-
-function el(tag: string, className = '', text = ''): HTMLElement {
-  const node = document.createElement(tag);
-  if (className) {
-    node.className = className;
-  }
-  if (text) {
-    node.textContent = text;
-  }
-  return node;
 }
 
 function num(value: number): string {

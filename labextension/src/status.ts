@@ -1,28 +1,28 @@
 /**
- * Status-bar item `ε 0.35 / 1.00`: the budget the active notebook spends from (by the releases'
- * origin), else the most recently used budget. The server decides; we pass the notebook path.
+ * Status-bar item for the active notebook: `pilot · ε 0.35 / 1` for the budget this notebook
+ * spends from (by its releases' origin), "no budget yet" before its first release. It never shows
+ * another notebook's budget. The server decides (GET status); we pass the notebook's path.
  */
 import { Widget } from '@lumino/widgets';
 
-import { IBudgetsReply, IStatusReply, formatNumber, requestAPI } from './api';
+import { IStatusReply, requestAPI } from './api';
+import { formatDelta, formatEpsilon } from './format';
+import { LedgerWatcher } from './watcher';
+
+export const NO_BUDGET = 'no budget yet';
 
 export class BudgetStatus extends Widget {
-  private _timer = 0;
   private _notebook: string | null = null;
-  private _lastKey = '';
+  private _request = 0;
 
-  constructor(private readonly _intervalMs = 1000) {
+  constructor(watcher: LedgerWatcher) {
     super();
     this.addClass('jp-PrivacyStatus');
-    this.node.textContent = 'ε –';
-    this._timer = window.setInterval(() => {
-      if (!document.hidden) {
-        void this.refresh();
-      }
-    }, this._intervalMs);
-    void this.refresh();
+    this.node.setAttribute('role', 'status');
+    watcher.changed.connect(() => void this.refresh());
   }
 
+  /** The active notebook's path from the server root, or null when no notebook is active. */
   set notebook(path: string | null) {
     if (path !== this._notebook) {
       this._notebook = path;
@@ -30,45 +30,49 @@ export class BudgetStatus extends Widget {
     }
   }
 
-  dispose(): void {
-    window.clearInterval(this._timer);
-    super.dispose();
+  get notebook(): string | null {
+    return this._notebook;
   }
 
-  /** One cheap `budgets` call per tick; the `status` lookup only when something changed. */
   async refresh(): Promise<void> {
-    const query = this._notebook ? `?notebook=${encodeURIComponent(this._notebook)}` : '';
+    const notebook = this._notebook;
+    const ticket = ++this._request;
+    if (!notebook) {
+      this._show('', '', null);
+      return;
+    }
     try {
-      const budgets = await requestAPI<IBudgetsReply>('budgets');
-      const key = JSON.stringify([
-        query,
-        budgets.ledger,
-        budgets.budgets.map(b => [b.name, b.epsilon_total, b.epsilon_spent, b.release_count])
-      ]);
-      if (key === this._lastKey) {
+      const reply = await requestAPI<IStatusReply>(`status?notebook=${encodeURIComponent(notebook)}`);
+      if (ticket !== this._request) {
         return;
       }
-      const reply = await requestAPI<IStatusReply>(`status${query}`);
-      this._lastKey = key;
       const b = reply.budget;
       if (!b) {
-        this.node.textContent = 'ε –';
-        this.node.title = reply.hint ?? 'No privacy budget yet';
+        this._show(`Privacy: ${NO_BUDGET}`, reply.hint ?? 'This notebook has not spent from a privacy budget yet', null);
         return;
       }
-      this.node.textContent = `ε ${formatNumber(b.epsilon_spent)} / ${formatNumber(b.epsilon_total)}`;
-      const why =
-        reply.source === 'notebook'
-          ? 'this notebook spends from it'
-          : reply.source === 'recent'
-            ? 'most recently used budget'
-            : 'newest budget';
-      this.node.title = `Privacy budget "${b.name}" (${why}): ε ${b.epsilon_spent} spent of ${b.epsilon_total}, δ ${b.delta_spent} of ${b.delta_total}; unit: ${b.privacy_unit}`;
-      this.node.dataset.budget = b.name;
+      this._show(
+        `${b.name} · ε ${formatEpsilon(b.epsilon_spent)} / ${formatEpsilon(b.epsilon_total)}`,
+        `Privacy budget "${b.name}" (this notebook spends from it): ε ${formatEpsilon(b.epsilon_spent)} ` +
+          `spent of ${formatEpsilon(b.epsilon_total)}, ${formatEpsilon(b.epsilon_remaining)} left; ` +
+          `δ ${formatDelta(b.delta_spent)} of ${formatDelta(b.delta_total)}; unit: ${b.privacy_unit}`,
+        b.name
+      );
     } catch (error) {
-      this._lastKey = '';
-      this.node.textContent = 'ε ?';
-      this.node.title = `Privacy ledger error: ${(error as Error).message}`;
+      if (ticket === this._request) {
+        this._show('Privacy: ledger error', `Privacy ledger error: ${(error as Error).message}`, null);
+      }
+    }
+  }
+
+  private _show(text: string, title: string, budget: string | null): void {
+    this.node.textContent = text;
+    this.node.title = title;
+    this.node.setAttribute('aria-label', title || 'No notebook active');
+    if (budget) {
+      this.node.dataset.budget = budget;
+    } else {
+      delete this.node.dataset.budget;
     }
   }
 }

@@ -64,7 +64,10 @@ def test_run_passes_and_writes_report(templates: Path, tmp_path: Path, ledger_ur
     gates = {g.gate: g for _, g in result.gates}
     assert {"epsilon[pilot]", "ledger_integrity", "no_raw_data"} <= set(gates)
     index = (out / "index.html").read_text()
-    assert "PASSED" in index and "community_summary.md" in index and "budget-chart.svg" in index
+    assert "PASSED" in index and "community_summary.md" in index
+    assert '<iframe src="budgets.html"' in index  # the budget report, embedded
+    budgets = (out / "budgets.html").read_text()
+    assert "<svg" in budgets and 'data-budget="pilot"' in budgets and "cdn." not in budgets
     assert (out / "notebooks" / "01_spend.ipynb").is_file()
     assert json.loads((out / "verdict.json").read_text())["passed"] is True
 

@@ -30,8 +30,8 @@ def test_no_ledger_then_a_budget_then_a_corrupt_file(page, lab: LabServer) -> No
 
     with open_ledger(lab.ledger_url) as ledger:  # someone creates a budget: no reload needed
         ledger.create_budget("fresh", 2.0, privacy_unit="one household")
-    card = page.locator('section.jp-PrivacyBudget[data-budget="fresh"]')
-    expect(card.locator(".jp-PrivacyBudget-epsilon")).to_have_text("0.00 / 2.00", timeout=10_000)
+    card = page.locator('.jp-PrivacyBudget[data-budget="fresh"]')
+    expect(card.locator(".jp-PrivacyBudget-epsilon")).to_have_text("ε 0 / 2", timeout=10_000)
     expect(page.locator(".jp-PrivacyPanel-hint")).to_have_count(0)
 
     path = Path(lab.ledger_url.removeprefix("sqlite:///"))

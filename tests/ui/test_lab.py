@@ -15,7 +15,7 @@ from jupyter_privacy.server.testing import PANEL_TAB, LabServer, screenshot
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
-BUDGET = 'section.jp-PrivacyBudget[data-budget="pilot"]'
+BUDGET = '.jp-PrivacyBudget[data-budget="pilot"]'
 SPEND_CELL = (
     "from jupyter_privacy.core.ledger import open_ledger\n"
     "with open_ledger() as ledger:\n"
@@ -41,11 +41,21 @@ def run_first_cell(page) -> None:
     raise AssertionError("the notebook cell never started running")
 
 
-def open_panel(page):
+def open_panel(page, expand: bool = True):
+    """The sidebar with the 'pilot' row expanded (figures and newest releases)."""
     page.click(PANEL_TAB)
     card = page.locator(BUDGET)
     expect(card).to_be_visible(timeout=20_000)
+    toggle = card.locator(".jp-PrivacyBudget-toggle")
+    if expand and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+        expect(card.locator(".jp-PrivacyBudget-delta")).to_be_visible(timeout=20_000)
     return card
+
+
+def figures(spent: float, total: float) -> str:
+    """What the row shows: ε to 3 significant digits."""
+    return f"ε {spent:.3g} / {total:.3g}"
 
 
 def test_sidebar_shows_the_ledgers_figures(page, lab: LabServer) -> None:
@@ -53,15 +63,16 @@ def test_sidebar_shows_the_ledgers_figures(page, lab: LabServer) -> None:
     with open_ledger(lab.ledger_url) as ledger:
         budget = ledger.budget("pilot")
     expect(card.locator(".jp-PrivacyBudget-epsilon")).to_have_text(
-        f"{budget.epsilon_spent:.2f} / {budget.epsilon_total:.2f}"
+        figures(budget.epsilon_spent, budget.epsilon_total)
     )
     expect(card.locator(".jp-PrivacyBudget-remaining")).to_have_text(
-        f"{budget.epsilon_remaining:.2f}"
+        f"ε {budget.epsilon_remaining:.3g} left"
     )
     expect(card.locator(".jp-PrivacyBudget-unit")).to_contain_text("one person")
     expect(card.locator(".jp-PrivacyBudget-delta")).to_have_text("0 / 1.0e-5")
     expect(card.locator(".jp-PrivacyRelease")).to_have_count(budget.release_count)
     expect(card.locator(".jp-PrivacyRelease").first).to_contain_text("seeded count")
+    expect(card.locator(".jp-PrivacyRelease-actor").first).to_have_text(budget.created_by)
     expect(page.locator(".jp-PrivacyPanel-integrity")).to_contain_text("verified")
     screenshot(page, "sidebar")
 
@@ -87,28 +98,29 @@ def test_a_spend_in_a_notebook_updates_sidebar_and_status_bar(page, lab: LabServ
     expect(page.locator(".jp-OutputArea-output").first).to_contain_text("spent", timeout=60_000)
     with open_ledger(lab.ledger_url) as ledger:
         budget = ledger.budget("pilot")
-    figures = f"{budget.epsilon_spent:.2f} / {budget.epsilon_total:.2f}"
-    assert figures != before
-    expect(card.locator(".jp-PrivacyBudget-epsilon")).to_have_text(figures, timeout=10_000)
+    shown = figures(budget.epsilon_spent, budget.epsilon_total)
+    assert shown != before
+    expect(card.locator(".jp-PrivacyBudget-epsilon")).to_have_text(shown, timeout=10_000)
     newest = card.locator(".jp-PrivacyRelease").first
     expect(newest).to_contain_text("spent from the browser")
     expect(newest).to_contain_text("spend.ipynb")
     status = page.locator(".jp-PrivacyStatus")
-    expect(status).to_have_text(f"ε {figures}", timeout=10_000)
+    expect(status).to_have_text(f"pilot · {shown}", timeout=10_000)
     screenshot(page, "spend-updates-sidebar-and-status-bar")
 
     with open_ledger(lab.ledger_url) as ledger:  # a later spend elsewhere, from another budget
         ledger.spend("other", 2.0, value=0, description="elsewhere", origin="script:job")
-    other = page.locator('section.jp-PrivacyBudget[data-budget="other"]')
-    expect(other.locator(".jp-PrivacyBudget-epsilon")).to_have_text("2.00 / 5.00", timeout=10_000)
+    other = page.locator('.jp-PrivacyBudget[data-budget="other"]')
+    expect(other.locator(".jp-PrivacyBudget-epsilon")).to_have_text("ε 2 / 5", timeout=10_000)
     page.wait_for_timeout(2500)  # two status-bar polls have seen the new spend
-    expect(status).to_have_text(f"ε {figures}")  # still the budget this notebook spends from
+    expect(status).to_have_text(f"pilot · {shown}")  # still the budget this notebook spends from
     expect(status).to_have_attribute("data-budget", "pilot")
 
 
 def test_launcher_card_creates_a_notebook_from_a_template(page, lab: LabServer) -> None:
     page.keyboard.press("Control+Shift+L")  # a new launcher, whatever is open
-    card = page.locator('.jp-LauncherCard[data-category="Privacy pilot"]', has_text="DP analytics")
+    card = page.locator('.jp-LauncherCard[data-category="Privacy pilot"]:visible',
+                        has_text="DP analytics")  # fmt: skip
     expect(card.first).to_be_visible(timeout=20_000)
     screenshot(page, "launcher")
     card.first.click()

@@ -36,7 +36,9 @@ def test_step_2_runs_cell_by_cell_from_the_launcher(browser, lab: LabServer) -> 
     page = open_lab(browser, lab)
     try:
         page.keyboard.press("Control+Shift+L")
-        card = page.locator('.jp-LauncherCard[data-category="Privacy pilot"]', has_text=STEP_2)
+        card = page.locator(
+            '.jp-LauncherCard[data-category="Privacy pilot"]:visible', has_text=STEP_2
+        )
         expect(card.first).to_be_visible(timeout=30_000)
         card.first.click()
         accept_kernel_dialog(page)

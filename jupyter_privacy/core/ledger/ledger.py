@@ -2,7 +2,8 @@
 
 The class is assembled from parts that each keep one concern (base.py has what they share):
 budgets.py (create, raise, read), spending.py (spend, replay, history), audit.py (events),
-integrity.py (verify, anchor, export, copy, upgrade).
+integrity.py (verify, anchor, export, copy, upgrade), dashboards.py (summaries and release pages
+for dashboards).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from jupyter_privacy.core.config import resolve_ledger_url, resolve_lock_timeout
 from jupyter_privacy.core.ledger.audit import AuditMixin
 from jupyter_privacy.core.ledger.budgets import BudgetsMixin
+from jupyter_privacy.core.ledger.dashboards import DashboardsMixin
 from jupyter_privacy.core.ledger.integrity import IntegrityMixin
 from jupyter_privacy.core.ledger.spending import SpendingMixin
 from jupyter_privacy.core.ledger.storage import (
@@ -20,7 +22,7 @@ from jupyter_privacy.core.ledger.storage import (
 )
 
 
-class Ledger(BudgetsMixin, SpendingMixin, AuditMixin, IntegrityMixin):
+class Ledger(BudgetsMixin, SpendingMixin, AuditMixin, IntegrityMixin, DashboardsMixin):
     """Open with `jupyter_privacy.open_ledger()`; safe to share between threads of one process."""
 
     def __enter__(self) -> Ledger:

@@ -12,6 +12,7 @@ import getpass
 import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 _ORIGIN: contextvars.ContextVar[str | None] = contextvars.ContextVar("jp_origin", default=None)
 
@@ -45,3 +46,26 @@ def origin_scope(origin: str) -> Iterator[None]:
         yield
     finally:
         _ORIGIN.reset(token)
+
+
+NOTEBOOK_ORIGIN = "notebook:"
+
+
+def notebook_of(origin: str, root: Path) -> str | None:
+    """`notebook:/root/a/b.ipynb#cell=3` → `a/b.ipynb` (relative to `root` when inside it, else as
+    recorded); None for an origin that is not a notebook (a script, the CLI)."""
+    if not origin.startswith(NOTEBOOK_ORIGIN):
+        return None
+    path = origin[len(NOTEBOOK_ORIGIN) :].split("#", 1)[0]
+    candidate = Path(path)
+    if candidate.is_absolute():
+        try:
+            return candidate.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return candidate.as_posix()
+    return candidate.as_posix()
+
+
+def origin_label(origin: str, root: Path) -> str:
+    """How dashboards name where a release came from: its notebook's path, else the origin."""
+    return notebook_of(origin, root) or origin
