@@ -23,7 +23,7 @@ from jupyter_privacy.core.errors import InvalidParameterError, PrivacyError
 PACKAGE_TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 PARAMETERS_TAG = "parameters"
 #: Notebook metadata of ours: `{"jupyter_privacy": {"needs": ["01_threat_model…", …]}}` names the
-#: earlier templates whose results this one reads.
+#: earlier templates whose results this one reads; "03_a|07_b" is met by either (one per pilot track).
 METADATA_KEY = "jupyter_privacy"
 _MARKUP = (
     (re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url), ![alt](src)

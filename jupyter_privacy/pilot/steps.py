@@ -30,17 +30,33 @@ class EarlierStepsMissing(InvalidParameterError):
         return [f"\x1b[0;31m{self.message}\x1b[0m"]
 
 
-def require_steps(out_dir: str | Path, *steps: str) -> None:
+def require_steps(out_dir: str | Path, *steps: str | None) -> None:
     """Stop, in one line, unless each earlier step (a template name) has run into `out_dir`: every
-    step records its gates in `<out_dir>/gates/<step>.json` when it finishes."""
-    missing = [step for step in steps if not (Path(out_dir) / "gates" / f"{step}.json").is_file()]
+    step records its gates in `<out_dir>/gates/<step>.json` when it finishes. A step written
+    `"03_dpsgd_pilot|07_federated_pilot"` is met by any one of them (each pilot track trains its
+    model in its own step); None stands for a step this run does not need."""
+    done = Path(out_dir) / "gates"
+    missing = [
+        step.split("|")
+        for step in steps
+        if step and not any((done / f"{name}.json").is_file() for name in step.split("|"))
+    ]
     if missing:
-        names = " and ".join(f"step {int(s[:2])} ({s})" if s[:2].isdigit() else s for s in missing)
+        names = " and ".join(
+            _step_name(alternatives[0])
+            if len(alternatives) == 1
+            else "one of " + ", ".join(_step_name(name) for name in alternatives)
+            for alternatives in missing
+        )
         raise EarlierStepsMissing(
             f"This step needs {names} first: their results are not in {out_dir}/. Open and run "
             f"them (launcher: Privacy pilot), or run the whole pilot: "
             f"jupyter privacy pilot run --out {out_dir}"
         )
+
+
+def _step_name(template: str) -> str:
+    return f"step {int(template[:2])} ({template})" if template[:2].isdigit() else template
 
 
 def ensure_budget(

@@ -20,7 +20,13 @@ export function needsText(template: ITemplate, titles: Map<string, ITemplate>): 
   if (!needs.length) {
     return 'Needs no earlier step.';
   }
-  const names = needs.map(name => titles.get(name)?.title ?? name);
+  // "03_x|07_y": whichever of them the pilot track runs
+  const names = needs.map(need =>
+    need
+      .split('|')
+      .map(name => titles.get(name)?.title ?? name)
+      .join(' or ')
+  );
   return `Run first: ${names.join('; ')}.`;
 }
 

@@ -15,15 +15,17 @@ from jupyter_privacy.pilot.steps import EarlierStepsMissing, require_steps
 
 def test_needs_come_from_notebook_metadata_and_match_the_check_cells() -> None:
     found = {t.name: t for t in templates.list_templates()}
-    assert found["04_privacy_tests"].needs == ("01_threat_model_and_compliance", "03_dpsgd_pilot")
+    model_steps = "03_dpsgd_pilot|07_federated_pilot|08_encrypted_scoring"  # one per pilot track
+    assert found["04_privacy_tests"].needs == ("01_threat_model_and_compliance", model_steps)
     assert found["01_threat_model_and_compliance"].needs == ()
     for template in found.values():
-        assert set(template.needs) <= set(found)  # names of shipped templates, earlier ones
-        assert all(need < template.name for need in template.needs)
+        alternatives = [need.split("|") for need in template.needs]
+        assert {name for names in alternatives for name in names} <= set(found)  # shipped ones
+        assert all(names[0] < template.name for names in alternatives)  # the central track's
         notebook = json.loads((templates.PACKAGE_TEMPLATES_DIR / template.filename).read_text())
         code = "".join("".join(c["source"]) for c in notebook["cells"])
-        calls = re.findall(r"require_steps\((.*?)\)", code, flags=re.DOTALL)
-        checked = set(re.findall(r'"(\d\d_\w+)"', " ".join(calls)))
+        calls = re.findall(r"require_steps\((.*?)\)$", code, flags=re.DOTALL | re.MULTILINE)
+        checked = set(re.findall(r'"(\d\d_[\w|]+)"', " ".join(calls)))
         assert checked == set(template.needs), template.name
 
 
@@ -56,6 +58,18 @@ def test_require_steps_names_what_is_missing(tmp_path: Path) -> None:
     assert len(caught.value._render_traceback_()) == 1
 
 
+def test_a_step_any_track_can_provide(tmp_path: Path) -> None:
+    (tmp_path / "gates").mkdir()
+    model = "03_dpsgd_pilot|07_federated_pilot|08_encrypted_scoring"
+    with pytest.raises(EarlierStepsMissing) as caught:
+        require_steps(tmp_path, model, None)
+    assert "one of step 3 (03_dpsgd_pilot), step 7 (07_federated_pilot), step 8" in (
+        caught.value.message
+    )
+    (tmp_path / "gates" / "07_federated_pilot.json").write_text("[]")
+    require_steps(tmp_path, model, None)  # the federated track's model step is enough
+
+
 @pytest.mark.notebook
 def test_step_4_first_says_so_in_one_line(tmp_path: Path) -> None:
     import papermill
@@ -76,6 +90,6 @@ def test_step_4_first_says_so_in_one_line(tmp_path: Path) -> None:
     (error,) = errors
     assert len(error["traceback"]) == 1 and "Traceback" not in error["traceback"][0]
     assert (
-        "step 1 (01_threat_model_and_compliance) and step 3 (03_dpsgd_pilot)"
+        "step 1 (01_threat_model_and_compliance) and one of step 3 (03_dpsgd_pilot), step 7"
         in error["traceback"][0]
     )
