@@ -70,6 +70,46 @@ export interface IDashboardReply {
   hint: string | null;
 }
 
+/** GET access: every budget's owners and spenders, and the high-risk lane's audited releases. */
+export interface IAccessBudget {
+  budget: string;
+  restricted: boolean;
+  owners: string[];
+  spenders: string[];
+  high_risk: boolean;
+  datasets: string[];
+  high_risk_reason: string;
+}
+
+export interface ILaneAudit {
+  approval?: number | null;
+  approval_kind?: string;
+  approved_by?: string;
+  who?: { actor?: string; principals?: string[] };
+  where?: { origin?: string; host?: string };
+  why?: { approval_reason?: string; description?: string };
+  code_sha256?: string;
+  code_source?: string;
+}
+
+export interface ILaneRelease {
+  release_id: number;
+  budget: string;
+  epsilon: number;
+  delta: number;
+  actor: string;
+  at: string;
+  approved: boolean;
+  audit: ILaneAudit | null;
+}
+
+export interface IAccessReply {
+  backend: string | null;
+  enforced_by?: string;
+  budgets: IAccessBudget[];
+  high_risk_audit: ILaneRelease[];
+}
+
 export interface IReleasePage {
   releases: IRelease[];
   paging: { offset: number; limit: number; total: number };

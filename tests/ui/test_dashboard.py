@@ -7,6 +7,7 @@ script by three people). Screenshots go to build/screenshots/.
 
 from __future__ import annotations
 
+import re
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from jupyter_privacy.core.ledger import open_ledger
 from jupyter_privacy.server.browser_checks import DARK, LIGHT, contrast_ratios, ink, use_theme
 from jupyter_privacy.server.testing import (
     PANEL_TAB,
+    SCREENSHOTS,
     LabServer,
     screenshot,
     start_lab,
@@ -373,3 +375,76 @@ def test_a_notebook_with_many_charts_draws_them_all_in_light_and_dark(page, lab:
         screenshot(page, "notebook-many-charts-dark")
     finally:
         use_theme(page, LIGHT)
+
+
+LANE = ".jp-PrivacyDashboard-lane"
+LANE_SENTINEL = "Zq9-SENTINEL-4410"
+
+
+def test_the_high_risk_lane_is_shown_apart(page, lab: LabServer, as_user) -> None:
+    """Empty on the team's plain ledger; then a budget marked high-risk, approved by alice and spent
+    by bob appears live with its approval record, readable in both themes; a refused `access`
+    route is one line. Last in the module: it adds a budget and a release."""
+    from jupyter_privacy.core.ledger import access, highrisk
+    from jupyter_privacy.core.ledger.provenance import origin_scope
+
+    open_dashboard(page)
+    expect(page.locator(LANE)).to_have_attribute("data-state", "empty", timeout=15_000)
+    expect(page.locator(LANE)).to_contain_text("No high-risk budgets or datasets")
+
+    with open_ledger(lab.ledger_url) as ledger:
+        ledger.create_budget("faces", 2.0, privacy_unit="one person")
+        access.grant(ledger, "faces", "user:bob")
+        highrisk.mark_high_risk(ledger, budget="faces", reason="face matching: EU Annex III")
+        approval = highrisk.approve(ledger, "faces", spender="user:bob", epsilon=0.5,
+                                    reason="match batch 7")  # fmt: skip
+        as_user("bob")
+        with origin_scope("notebook:lanes/faces.ipynb#cell=c1"):
+            ledger.spend("faces", 0.2, value=LANE_SENTINEL, description="match rate, batch 7")
+
+    lane = page.locator(LANE)
+    expect(lane).to_have_attribute("data-state", "lane", timeout=15_000)  # refreshed live
+    expect(lane.locator(".jp-PrivacyDashboard-laneMarker")).to_have_text("High risk")
+    budget_row = lane.locator('table[data-lane="budgets"] .jp-PrivacyDashboard-laneRow')
+    expect(budget_row).to_have_count(1)
+    expect(budget_row.locator('td[data-column="Budget"]')).to_have_text("faces")
+    expect(budget_row.locator('td[data-column="Owners"]')).to_have_text("user:alice")
+    expect(budget_row.locator('td[data-column="Spenders"]')).to_have_text("user:bob")
+    spend = lane.locator('table[data-lane="spends"] .jp-PrivacyDashboard-laneRow')
+    expect(spend).to_have_count(1)
+    expect(spend.locator('td[data-column="Approved by"]')).to_have_text("alice")
+    expect(spend.locator('td[data-column="Approval"]')).to_have_text(f"#{approval.id}")
+    expect(spend.locator('td[data-column="Who"]')).to_have_text("bob")
+    expect(spend.locator('td[data-column="From where"]')).to_contain_text("lanes/faces.ipynb")
+    expect(spend.locator('td[data-column="Code"]')).to_have_text(re.compile(r"^[0-9a-f]{12}…$"))
+    assert LANE_SENTINEL not in page.content()  # names, ids and digests: never the value
+
+    page.select_option(".jp-PrivacyDashboard-picker", "census-2026")  # narrows with the rest
+    expect(lane).to_contain_text("not in the high-risk lane")
+    page.select_option(".jp-PrivacyDashboard-picker", "")
+    expect(spend).to_have_count(1)
+    lane_text = ", ".join(f"{LANE} {s}" for s in ("th", "td", ".jp-PrivacyDashboard-cardTitle",
+                                                    ".jp-PrivacyDashboard-laneMarker"))  # fmt: skip
+    try:
+        for theme in (LIGHT, DARK):
+            use_theme(page, theme)
+            measured = contrast_ratios(page, lane_text)
+            assert len(measured) > 15
+            failing = [m for m in measured if m["ratio"] < AA]
+            assert not failing, (theme, failing[:5])
+            lane.screenshot(
+                path=SCREENSHOTS / f"dashboard-lane-{'dark' if theme == DARK else 'light'}.png"
+            )
+    finally:
+        use_theme(page, LIGHT)
+
+    page.route("**/jupyter-privacy/api/access*", lambda route: route.fulfill(
+        status=403, content_type="application/json",
+        body='{"error": "access_denied", "message": "not an owner"}'))  # fmt: skip
+    page.click(".jp-PrivacyDashboard-refresh")
+    expect(lane).to_have_attribute("data-state", "error")
+    expect(lane.locator(".jp-PrivacyDashboard-laneError")).to_have_text(
+        "The high-risk lane is not available: not an owner"
+    )
+    expect(page.locator(ROWS).first).to_contain_text("match rate, batch 7")  # the rest still works
+    assert page.locator(".jp-PrivacyDashboard-message").is_hidden()

@@ -1,8 +1,9 @@
 /**
  * The Privacy budget dashboard (main area): every budget's spent / remaining, cumulative ε over
- * time with each budget's total, spend by notebook and by person, the releases table, and the
- * ledger's integrity and chain head. Choosing a budget (the picker, or a click on its bar)
- * narrows everything to it. It follows the ledger live through the shared watcher.
+ * time with each budget's total, spend by notebook and by person, the releases table, the
+ * high-risk lane apart above the charts (lane.ts), and the ledger's integrity and chain head.
+ * Choosing a budget (the picker, or a click on its bar) narrows everything to it. It follows the
+ * ledger live through the shared watcher.
  */
 import { MainAreaWidget } from '@jupyterlab/apputils';
 import { LabIcon } from '@jupyterlab/ui-components';
@@ -13,6 +14,7 @@ import { button, el } from '../dom';
 import { integrityBadge } from '../panel/integrity';
 import { LedgerWatcher } from '../watcher';
 import { ChartGrid } from './charts';
+import { HighRiskLane } from './lane';
 import { ReleaseTable } from './table';
 
 export const DASHBOARD_ID = 'jupyter-privacy-dashboard';
@@ -26,6 +28,7 @@ export class DashboardView extends Widget {
   private _message = el('div', 'jp-PrivacyDashboard-message');
   private _charts: ChartGrid;
   private _table: ReleaseTable;
+  private _lane = new HighRiskLane();
   private _budget: string | null = null;
   private _stale = true;
   private _loading: Promise<void> | null = null;
@@ -52,7 +55,7 @@ export class DashboardView extends Widget {
     const ledger = el('div', 'jp-PrivacyDashboard-ledger');
     ledger.append(this._integrity, this._head);
     this._message.hidden = true;
-    this.node.append(bar, ledger, this._message, this._charts.node, this._table.node);
+    this.node.append(bar, ledger, this._message, this._lane.node, this._charts.node, this._table.node);
     watcher.changed.connect(() => {
       this._stale = true;
       if (this.isVisible) {
@@ -136,7 +139,7 @@ export class DashboardView extends Widget {
       this._message.hidden = true;
     }
     this._charts.update(reply);
-    await this._table.show(this._budget, keepPage);
+    await Promise.all([this._table.show(this._budget, keepPage), this._lane.show(this._budget)]);
     this._updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     this.node.dataset.renders = String(++this._renders); // lets tests and benchmarks wait for it
     if (force || Date.now() - this._verified > VERIFY_AT_MOST_EVERY_MS) {
