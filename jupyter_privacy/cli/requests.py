@@ -18,7 +18,7 @@ import os
 from typing import Any
 
 from jupyter_privacy.cli.output import add_common, open_from_args, print_json
-from jupyter_privacy.core.requests.records import STATUSES
+from jupyter_privacy.core.requests.statuses import STATUSES
 
 
 def register(sub: Any) -> None:

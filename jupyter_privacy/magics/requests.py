@@ -29,7 +29,7 @@ VERBS = ("datasets", "mock", "submit", "list", "show", "results", "approve", "de
 
 def dp_request_parser() -> RaisingParser:
     from jupyter_privacy.core.requests.arguments import add_plan_arguments
-    from jupyter_privacy.core.requests.records import STATUSES
+    from jupyter_privacy.core.requests.statuses import STATUSES
 
     parser = RaisingParser(prog="%dp_request")
     verbs = parser.add_subparsers(dest="verb", metavar="|".join(VERBS), required=True,

@@ -56,7 +56,8 @@ class RequestsHandler(PrivacyAPIHandler):
     @web.authenticated
     async def get(self) -> None:
         await _require(self, "read")
-        from jupyter_privacy.core.requests.records import STATUSES, load_requests
+        from jupyter_privacy.core.requests.records import load_requests
+        from jupyter_privacy.core.requests.statuses import STATUSES
 
         status = self.get_argument("status", "") or None
         if status is not None and status not in STATUSES:

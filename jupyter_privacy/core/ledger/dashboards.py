@@ -3,20 +3,17 @@ length, each read in one consistent snapshot."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from jupyter_privacy.core.ledger import schema
-from jupyter_privacy.core.ledger.activity import (
-    LedgerActivity,
-    ReleasePage,
-    budget_ids,
-    read_activity,
-    release_page,
-)
-from jupyter_privacy.core.ledger.activity_update import can_extend, extend
 from jupyter_privacy.core.ledger.base import LedgerBase
 from jupyter_privacy.core.ledger.rows import budget_from_row
 from jupyter_privacy.core.ledger.storage import snapshot
+
+if TYPE_CHECKING:  # read by the dashboard only: loaded on first use, not by every CLI command
+    from jupyter_privacy.core.ledger.activity import LedgerActivity, ReleasePage
 
 T = schema
 
@@ -30,6 +27,9 @@ class DashboardsMixin(LedgerBase):
         ε, and the chain head; of every budget or of `budget`. One consistent snapshot. Given the
         `previous` summary of the same scope, reads only the releases appended since (see
         activity_update.py), or afresh when it cannot be continued."""
+        from jupyter_privacy.core.ledger.activity import read_activity
+        from jupyter_privacy.core.ledger.activity_update import can_extend, extend
+
         with self._errors(), snapshot(self._engine) as conn:
             name = self._require_budget(conn, budget).name if budget is not None else None
             rows = conn.execute(sa.select(T.budgets).order_by(T.budgets.c.id)).fetchall()
@@ -43,6 +43,8 @@ class DashboardsMixin(LedgerBase):
         descending: bool = True, offset: int = 0, limit: int = 50,
     ) -> ReleasePage:  # fmt: skip
         """A page of releases (of every budget or one), sorted and filtered by a search text."""
+        from jupyter_privacy.core.ledger.activity import budget_ids, release_page
+
         with self._errors(), snapshot(self._engine) as conn:
             name = self._require_budget(conn, budget).name if budget is not None else None
             return release_page(

@@ -88,13 +88,16 @@ entries_v1 = sa.Table(entries.name, sa.MetaData(), *_entry_columns())
 
 #: A notebook's newest release (the Lab status bar) without scanning the log; with `kind` in it,
 #: SQLite answers from the index alone. PostgreSQL compares origins bytewise (text_pattern_ops), so
-#: the prefix ranges of `statements.notebook_origins` are exact under any collation.
-origin_index = sa.Index(
-    "ix_jp_entries_origin",
-    entries.c.origin,
-    entries.c.kind,
-    postgresql_ops={"origin": "text_pattern_ops"},
-)
+#: the prefix ranges of `statements.notebook_origins` are exact under any collation. That option is
+#: set on a PostgreSQL connection only (`_with_dialect_options`): naming it here would load
+#: SQLAlchemy's PostgreSQL dialect in every process, a tenth of a CLI command's start-up.
+origin_index = sa.Index("ix_jp_entries_origin", entries.c.origin, entries.c.kind)
+
+
+def _with_dialect_options(conn: Any) -> None:
+    if conn.dialect.name == "postgresql":
+        origin_index.dialect_options["postgresql"]["ops"] = {"origin": "text_pattern_ops"}
+
 
 chain_head = sa.Table(
     "jp_chain_head",
@@ -126,6 +129,7 @@ def ensure_schema(engine: Engine, begin_write: Callable[[], Any], display_url: s
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(74201)"))
         if sa.inspect(conn).has_table(meta.name):  # another process created it meanwhile
             return check_version(conn, display_url)
+        _with_dialect_options(conn)
         metadata.create_all(conn)
         conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
         conn.execute(
@@ -183,4 +187,5 @@ def add_missing_indexes(engine: Engine, begin_write: Callable[[], Any]) -> None:
     if origin_index.name in present:
         return
     with contextlib.suppress(LedgerError, sa.exc.DBAPIError), begin_write() as conn:
+        _with_dialect_options(conn)
         origin_index.create(conn, checkfirst=True)

@@ -24,7 +24,7 @@ _LAZY = {
         ("CodeDigestError", "PlanError", "PlanViolationError", "RequestStateError",
          "UnknownDatasetError", "UnknownRequestError"), "errors"),
     **dict.fromkeys(("DpSgdTraining", "FederatedTraining", "Plan", "Query"), "plan"),
-    "STATUSES": "records", "RequestRecord": "records",
+    "STATUSES": "statuses", "RequestRecord": "records",
     **dict.fromkeys(("Finding", "Review", "register_review_check"), "review"),
     "RunOutcome": "runner", "RequestResults": "results", "MockRun": "workflow",
 }  # fmt: skip

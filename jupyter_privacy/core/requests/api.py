@@ -20,6 +20,7 @@ from jupyter_privacy.core.requests import results as _results
 from jupyter_privacy.core.requests import review as _review
 from jupyter_privacy.core.requests import runner as _runner
 from jupyter_privacy.core.requests import workflow as _workflow
+from jupyter_privacy.core.requests.statuses import STATUSES
 
 LedgerArg = Ledger | str | None
 
@@ -65,10 +66,8 @@ def requests(status: str | None = None, *, dataset: str | None = None,
              ledger: LedgerArg = None) -> list[_records.RequestRecord]:  # fmt: skip
     """Requests, oldest first; `status` is one of pending, approved, denied, running, completed,
     failed."""
-    if status is not None and status not in _records.STATUSES:
-        raise InvalidParameterError(
-            f"status must be one of {', '.join(_records.STATUSES)}, got {status!r}"
-        )
+    if status is not None and status not in STATUSES:
+        raise InvalidParameterError(f"status must be one of {', '.join(STATUSES)}, got {status!r}")
     with _opened(ledger) as opened:
         found = _records.load_requests(opened)
     return [r for r in found if (status is None or r.status == status)

@@ -5,10 +5,12 @@ YAML list of planned releases, e.g. a DP-SGD or federated training)."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_privacy.core.requests.errors import PlanError
-from jupyter_privacy.core.requests.plan import Plan
+
+if TYPE_CHECKING:  # declaring the options (every CLI start) needs no plan machinery
+    from jupyter_privacy.core.requests.plan import Plan
 
 
 def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +26,8 @@ def add_plan_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def plan_from_arguments(args: argparse.Namespace) -> Plan:
+    from jupyter_privacy.core.requests.plan import Plan
+
     if args.plan and args.query:
         raise PlanError("give the plan either as --plan FILE or as --query/--epsilon pairs")
     if args.plan:

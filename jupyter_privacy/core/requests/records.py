@@ -23,7 +23,6 @@ from jupyter_privacy.core.requests.plan import Plan
 
 SUBMITTED, APPROVED, DENIED = "request.submitted", "request.approved", "request.denied"
 STARTED, RAN = "request.started", "request.ran"
-STATUSES = ("pending", "approved", "denied", "running", "completed", "failed")
 
 
 @dataclass(frozen=True)
