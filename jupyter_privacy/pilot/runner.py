@@ -104,7 +104,7 @@ def run_pilot(
             seconds = time.perf_counter() - start
             message = (
                 f"step {template.name} failed in cell {error.cell_index} "
-                f"(execution {error.exec_count}): {error.ename}: {error.evalue.strip()}; "
+                f"(execution {error.exec_count}): {shown_error(error.ename, error.evalue)}; "
                 f"see {executed.relative_to(out)}"
             )
             result.steps.append(StepResult(template.name, str(executed.relative_to(out)),
@@ -130,6 +130,37 @@ def run_pilot(
 
     write_index(result, ledger_url)
     return result
+
+
+# Small modules whose errors the kit raises from notebooks; importing them registers the classes.
+_KIT_ERROR_MODULES = (
+    "jupyter_privacy.core.policy.errors", "jupyter_privacy.core.requests.errors",
+    "jupyter_privacy.core.data_errors", "jupyter_privacy.pilot.steps",
+)
+
+
+def shown_error(name: str, message: str) -> str:
+    """A failing cell's error as the console, `verdict.json` and `index.html` show it.
+
+    The kit's own errors (PrivacyError and its subclasses) are written to carry no private value
+    and are shown whole. Any other error (pandas, numpy, a template's own code) may quote a cell of
+    the data (`KeyError: 'Jane Doe'`), so only its type is shown; its text stays in the executed
+    notebook inside the output folder, where the raw-data scan reads it.
+    """
+    import importlib
+
+    for module in _KIT_ERROR_MODULES:
+        importlib.import_module(module)
+    if name in _subclass_names(PrivacyError):
+        return f"{name}: {message.strip()}"
+    return f"{name} (its message is not shown here: it may quote the data; the notebook has it)"
+
+
+def _subclass_names(cls: type) -> set[str]:
+    names = {cls.__name__}
+    for sub in cls.__subclasses__():
+        names |= _subclass_names(sub)
+    return names
 
 
 def _quiet_kernel(kernel_name: str | None, notebook: Path) -> list[str]:

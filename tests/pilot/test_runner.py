@@ -101,6 +101,22 @@ def test_failing_cell_stops_and_names_it(templates: Path, tmp_path: Path, ledger
     assert "BudgetExceededError" in result.failure and "Nothing was spent" in result.failure
 
 
+def test_a_foreign_error_names_its_type_but_not_its_text(tmp_path: Path, ledger_url: str) -> None:
+    """pandas' KeyError quotes the missing key, which can be a cell of the data: the console,
+    verdict.json and index.html show the type only; the notebook in the out folder keeps it all."""
+    folder, sentinel = tmp_path / "templates", "SENTINEL-Jane-Doe-4711"
+    _template(folder, "01_lookup", 'out_dir = "."\n',
+              f"import pandas as pd\npd.DataFrame({{'name': ['{sentinel}']}}).set_index('name').loc['x{sentinel}']")  # fmt: skip
+    said: list[str] = []
+    out = tmp_path / "out"
+    result = run_pilot(out, {}, ledger_url=ledger_url, templates_folder=folder, echo=said.append)
+    assert "step 01_lookup failed in cell" in result.failure and "KeyError" in result.failure
+    assert "notebooks/01_lookup.ipynb" in result.failure
+    shown = [result.failure, *said, (out / "verdict.json").read_text(), (out / "index.html").read_text()]  # fmt: skip
+    assert not [text for text in shown if sentinel in text]
+    assert sentinel in (out / "notebooks" / "01_lookup.ipynb").read_text()
+
+
 def test_raw_rows_in_output_fail_the_scan(tmp_path: Path, ledger_url: str) -> None:
     folder = tmp_path / "templates"
     _template(folder, "01_leak", 'out_dir = "."\n',
