@@ -121,3 +121,14 @@ def print_error(error: PrivacyError, *, as_json: bool) -> None:
     if as_json:
         print_json(error.to_dict())
     print(f"jupyter privacy: error: {error.message}", file=sys.stderr)
+
+
+def write_or_print(text: str, out: str | None) -> None:
+    """`text` into the file `out` (checked, parents made), else to stdout."""
+    if out:
+        path = check_out(out, folder=False)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
+    else:
+        print(text, end="" if text.endswith("\n") else "\n")
