@@ -1,11 +1,12 @@
-"""`jupyter privacy requests submit|list|show|approve|deny|run|results`: remote data science with
-the data owner's approval (docs/requests.md).
+"""`jupyter privacy requests submit|list|show|approve|deny|run|close|results`: remote data science
+with the data owner's approval (docs/requests.md).
 
     jupyter privacy requests submit --dataset cps --code analysis.py \\
         --query "SELECT AVG(wage) FROM t" --epsilon 0.5          # the scientist
     jupyter privacy requests show 12                             # the owner reviews
     jupyter privacy requests approve 12 --reason "aggregates only"
     jupyter privacy requests run 12                              # on the owner's machine
+    jupyter privacy requests close 12                            # after a runner was killed
     jupyter privacy requests results 12                          # the scientist: DP releases only
 
 The actor of each step is the operating-system user (`$USER`).
@@ -69,6 +70,19 @@ def register(sub: Any) -> None:
                      help="the owner's private store (default: requests/ beside the ledger)")  # fmt: skip
     add_common(run)
     run.set_defaults(handler=_run)
+
+    close = verbs.add_parser(
+        "close",
+        help="close a run whose runner was killed: record it interrupted, with its releases",
+    )
+    close.add_argument("id")
+    close.add_argument("--force", action="store_true",
+                       help="skip the check that no runner or code of the run is still alive here "
+                       "(for a run started on a machine that is gone)")  # fmt: skip
+    close.add_argument("--store", metavar="DIR",
+                       help="the owner's private store (default: requests/ beside the ledger)")  # fmt: skip
+    add_common(close)
+    close.set_defaults(handler=_close)
 
     results = verbs.add_parser("results", help="a request's DP releases (all a scientist gets)")
     results.add_argument("id")
@@ -151,14 +165,30 @@ def _run(args: argparse.Namespace) -> int:
         os.environ[LOCK_TIMEOUT_ENV] = str(args.lock_timeout)
     with open_from_args(args) as ledger:
         outcome = run_request(ledger, args.id, store=args.store, timeout=args.timeout)
-    if args.json:
-        print_json({"request": outcome.request, "outcome": outcome.outcome,
-                    "releases": list(outcome.releases), "epsilon": outcome.epsilon,
-                    "delta": outcome.delta, "seconds": round(outcome.seconds, 1),
-                    "log": str(outcome.log), "unplanned": list(outcome.unplanned)})  # fmt: skip
-    else:
-        print(outcome.summary())
+    emit(args, _outcome_json(outcome), outcome.summary())
     return 0 if outcome.outcome == "completed" else 1
+
+
+def _outcome_json(outcome: Any) -> dict[str, Any]:
+    return {"request": outcome.request, "outcome": outcome.outcome,
+            "releases": list(outcome.releases), "epsilon": outcome.epsilon,
+            "delta": outcome.delta, "seconds": round(outcome.seconds, 1),
+            "log": str(outcome.log), "unplanned": list(outcome.unplanned)}  # fmt: skip
+
+
+def _close(args: argparse.Namespace) -> int:
+    from jupyter_privacy.core.requests.recovery import close_interrupted_run
+
+    with open_from_args(args) as ledger:
+        outcome = close_interrupted_run(ledger, args.id, store=args.store, force=args.force)
+    made = ", ".join(map(str, outcome.releases)) or "none"
+    text = (f"request {outcome.request}: run closed as interrupted; {len(outcome.releases)} DP "
+            f"release(s) made before it stopped ({made}), ε {outcome.epsilon:g} and δ "
+            f"{outcome.delta:g} spent")  # fmt: skip
+    if outcome.unplanned:
+        text += f"; releases {', '.join(map(str, outcome.unplanned))} are not in the plan: not handed over"
+    emit(args, _outcome_json(outcome), text)
+    return 0
 
 
 def _results(args: argparse.Namespace) -> int:

@@ -134,8 +134,10 @@ def run_pilot(
 
 # Small modules whose errors the kit raises from notebooks; importing them registers the classes.
 _KIT_ERROR_MODULES = (
-    "jupyter_privacy.core.policy.errors", "jupyter_privacy.core.requests.errors",
-    "jupyter_privacy.core.data_errors", "jupyter_privacy.pilot.steps",
+    "jupyter_privacy.core.policy.errors",
+    "jupyter_privacy.core.requests.errors",
+    "jupyter_privacy.core.data_errors",
+    "jupyter_privacy.pilot.steps",
 )
 
 

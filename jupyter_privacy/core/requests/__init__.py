@@ -17,7 +17,7 @@ from typing import Any
 
 _LAZY = {
     **dict.fromkeys(
-        ("approve", "dataset", "datasets", "deny", "register_dataset", "request", "requests",
+        ("approve", "close", "dataset", "datasets", "deny", "register_dataset", "request", "requests",
          "results", "review", "run", "submit", "try_on_mock"), "api"),
     "RequestData": "data", "request_data": "data", "Dataset": "datasets",
     **dict.fromkeys(

@@ -1,6 +1,6 @@
 """The Python front door (`jupyter_privacy.requests`): PySyft's verbs on the kit's ledger.
 
-Data owner: `register_dataset`, `review`, `approve`, `deny`, `run`. Data scientist: `datasets`,
+Data owner: `register_dataset`, `review`, `approve`, `deny`, `run`, `close`. Data scientist: `datasets`,
 `dataset`, `try_on_mock`, `submit`, `requests`, `request`, `results`, and `request_data` inside
 notebook requests. Every function takes `ledger=` (a Ledger or URL; default: the project's).
 """
@@ -102,6 +102,15 @@ def run(request_id: Any, *, ledger: LedgerArg = None, store: str | os.PathLike[s
     """Owner: run an approved request in a separate process with the private data."""
     with _opened(ledger) as opened:
         return _runner.run_request(opened, request_id, store=store, timeout=timeout, actor=actor)
+
+
+def close(request_id: Any, *, ledger: LedgerArg = None, store: str | os.PathLike[str] | None = None,
+          force: bool = False, actor: str | None = None) -> _runner.RunOutcome:  # fmt: skip
+    """Owner: close a run whose runner was killed (recorded `interrupted`, with its releases)."""
+    from jupyter_privacy.core.requests.recovery import close_interrupted_run
+
+    with _opened(ledger) as opened:
+        return close_interrupted_run(opened, request_id, store=store, force=force, actor=actor)
 
 
 def results(request_id: Any, *, ledger: LedgerArg = None) -> _results.RequestResults:

@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -49,6 +50,8 @@ from jupyter_privacy.core.requests.plan import PlanTally, ReleaseFacts, plan_dig
 from jupyter_privacy.core.requests.records import RAN, STARTED, RequestRecord, get_request
 
 DEFAULT_TIMEOUT_S = 3600.0
+#: The approved code's process id, in the run folder (`recovery` checks it before closing a run).
+CHILD_PID = "child.pid"
 #: Exit status of the child when the code file is not the approved code.
 EXIT_DIGEST = 3
 
@@ -58,7 +61,7 @@ class RunOutcome:
     """What the owner learns from a run; only `releases` reach the scientist."""
 
     request: int
-    outcome: str  # completed | failed | timed out
+    outcome: str  # completed | failed | timed out | interrupted (closed by `recovery`)
     releases: tuple[int, ...]
     epsilon: float
     delta: float
@@ -86,7 +89,8 @@ def check_runnable(ledger: Ledger, record: RequestRecord) -> None:
         why = {
             "pending": "it is waiting for the data owner's approval",
             "denied": f"the data owner denied it ({record.decision.reason if record.decision else ''})",
-            "running": "a run of it has already started (an approval is for one run)",
+            "running": "a run of it has already started (an approval is for one run); if its "
+            f"runner was killed, close the run: jupyter privacy requests close {record.id}",
             "completed": "it already ran (an approval is for one run); submit it again to rerun",
             "failed": "it already ran and failed (an approval is for one run); submit it again",
         }[status]
@@ -136,11 +140,13 @@ def run_request(
     try:
         started = ledger.record_event(
             STARTED, budget=record.budget, description=f"request {record.id} started",
-            details={"request": record.id, "code_sha256": record.code.sha256}, actor=actor,
+            details={"request": record.id, "code_sha256": record.code.sha256,
+                     "host": socket.gethostname(), "pid": os.getpid(), "run_dir": run_dir.name},
+            actor=actor,
         )  # fmt: skip
         again = get_request(ledger, record.id)
         if again.run is None or again.run.started_event != started.id:  # another run was first
-            _record_ran(ledger, record, started.id, "refused", (), (), 0.0, actor)
+            record_ran(ledger, record, started.id, "refused", (), (), 0.0, actor)
             raise RequestStateError(f"request {record.id} is already running elsewhere")
         origin = f"request:{record.id}/run:{started.id}"
         begin, outcome = time.monotonic(), "failed"
@@ -148,14 +154,14 @@ def run_request(
             outcome = _spawn(run_dir, tmp, record, origin, private, options, ledger.url, timeout)
         finally:  # whatever happened, the run's end and its releases are recorded
             seconds = time.monotonic() - begin
-            releases, unplanned = _collect(ledger, record, started.id, origin,
+            releases, unplanned = collect_run_releases(ledger, record, started.id, origin,
                                            run_dir / "releases.json")  # fmt: skip
             if unplanned and outcome == "completed":
                 outcome = "failed"
             fresh = [r for r in releases if r.id > started.id]
             epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
             ids = tuple(r.id for r in releases)
-            _record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
+            record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
                         epsilon=epsilon, delta=delta)  # fmt: skip
     finally:
         shutil.rmtree(run_dir / "work", ignore_errors=True)
@@ -164,7 +170,7 @@ def run_request(
                       unplanned)  # fmt: skip
 
 
-def _record_ran(
+def record_ran(
     ledger: Ledger, record: RequestRecord, run: int, outcome: str, releases: tuple[int, ...],
     unplanned: tuple[int, ...], seconds: float, actor: str, *, epsilon: float = 0.0,
     delta: float = 0.0,
@@ -202,6 +208,7 @@ def _spawn(run_dir: Path, tmp: Path, record: RequestRecord, origin: str, private
             cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
+        (run_dir / CHILD_PID).write_text(str(process.pid), encoding="utf-8")
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -234,8 +241,8 @@ def _reported_ids(report: Path) -> set[int]:
     return {i for i in data if isinstance(i, int) and not isinstance(i, bool) and i > 0}
 
 
-def _collect(ledger: Ledger, record: RequestRecord, started: int, origin: str,
-             report: Path) -> tuple[list[Release], tuple[int, ...]]:  # fmt: skip
+def collect_run_releases(ledger: Ledger, record: RequestRecord, started: int, origin: str,
+                         report: Path) -> tuple[list[Release], tuple[int, ...]]:  # fmt: skip
     """The run's releases (new ones under its origin, replays the child reported), each checked
     against the plan; those that do not match are returned apart, by id only."""
     reported = _reported_ids(report)
