@@ -16,7 +16,8 @@ temporary folder (removed afterwards) and one statement is asked of it,
 Rows are privacy units (max_contributions 1, declared) so both engines do the same work. Timings
 are wall-clock seconds of one run each ("later": a fresh draw, at the smallest size only);
 µs/row = seconds / rows × 1e6. Spark's start-up (JVM, session) is timed apart. Sizes above
---spark-dp-rows get a projection from the largest measured Spark DP cost per row, marked as such.
+--spark-dp-rows (default 100M: the whole run takes ~25 min on a quiet 2-core machine) get a
+projection from the largest measured Spark DP cost per row, marked as such.
 Run: .venv/bin/python benchmarks/spark.py [--rows 1000000,10000000] [--spark-dp-rows N]
 [--privacy-id-rows N] [--dir DIR]
 """
@@ -108,9 +109,10 @@ def report(rows: int, figures: dict, label: str = "") -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", default="10000000,100000000", help="comma-separated sizes")
-    parser.add_argument("--spark-dp-rows", type=int, default=10_000_000,
-                        help="largest size the Spark DP path runs at (it costs ~10-100 µs a row "
-                        "here); larger sizes are projected from the largest measured")  # fmt: skip
+    parser.add_argument("--spark-dp-rows", type=int, default=100_000_000,
+                        help="largest size the Spark DP path runs at (~12 µs a row on a quiet "
+                        "2-core machine: 100M rows take ~20 min); larger sizes are projected from "
+                        "the largest measured")  # fmt: skip
     parser.add_argument("--privacy-id-rows", type=int, default=1_000_000)
     parser.add_argument("--dir", default=None, help="where to write the Parquet files (temporary)")
     args = parser.parse_args()
