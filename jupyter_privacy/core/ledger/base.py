@@ -27,6 +27,7 @@ from jupyter_privacy.core.ledger.locks import describe_postgres_holder, describe
 from jupyter_privacy.core.ledger.provenance import current_origin
 from jupyter_privacy.core.ledger.secret import DataKey, data_key_of
 from jupyter_privacy.core.ledger.statements import (
+    INSERT_ENTRY,
     SELECT_BUDGET,
     SELECT_BUDGET_FOR_WRITE,
     SELECT_HEAD,
@@ -177,7 +178,7 @@ class LedgerBase:
             "totals_json": totals.to_json() if totals is not None else None,
         }  # fmt: skip
         fields["hash"] = chain.entry_hash(fields)
-        conn.execute(T.entries.insert(), fields)
+        conn.execute(INSERT_ENTRY, fields)
         conn.execute(
             UPDATE_HEAD,
             {

@@ -30,6 +30,7 @@ UPDATE_SPENT = (
         last_release_at=sa.bindparam("new_last_release_at"),
     )
 )
+INSERT_ENTRY = T.entries.insert()
 NOTEBOOK_PREFIX = "notebook:"
 SELECT_HEAD = sa.select(T.chain_head).where(T.chain_head.c.id == 1).with_for_update()
 SELECT_BUDGET = sa.select(T.budgets).where(T.budgets.c.name == sa.bindparam("budget_name"))
