@@ -60,15 +60,19 @@ def jupyter_identity() -> str | None:
     return _JUPYTER.get() or os.environ.get("JUPYTERHUB_USER") or None
 
 
+# One round trip, prepared once: every spend asks it.
+_PG_ROLES = sa.text(
+    "SELECT current_user, ARRAY(SELECT rolname::text FROM pg_roles "
+    "WHERE pg_has_role(current_user, oid, 'MEMBER') ORDER BY rolname)"
+)
+
+
 def caller_principals(conn: Connection) -> list[str]:
     """Every principal the caller is, in the identity that counts on this backend: on SQLite its
     OS user and Jupyter identity; on PostgreSQL its role and each role it is a member of (the
     database checks roles only, so the kit does too). Its own identities come first."""
     if conn.dialect.name == "postgresql":
-        own = conn.execute(sa.text("SELECT current_user")).scalar()
-        roles: list[str] = list(conn.execute(sa.text(
-            "SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER') "
-            "ORDER BY rolname")).scalars())  # fmt: skip
+        own, roles = conn.execute(_PG_ROLES).one()
         return [f"role:{own}"] + [f"role:{r}" for r in roles if r != own]
     found = [f"user:{current_actor()}"]
     identity = jupyter_identity()

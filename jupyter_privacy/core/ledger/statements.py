@@ -42,9 +42,16 @@ def _budget_with_its_head() -> sa.Select[Any]:
     indexed query."""
     head = T.entries.alias("budget_head")
     after = T.entries.alias("after_head")
+    # One backward step in ix_jp_entries_budget_head, whatever the planner estimates. Asked as
+    # `budget_id = x ORDER BY id DESC`, PostgreSQL may walk the primary key back from the chain's
+    # end through every newer entry of other budgets to reach a quiet budget's head. A range of one
+    # value is no equality that makes the budget_id order redundant, so only that index has it.
+    entry = T.entries.c
     newest = (
-        sa.select(sa.func.max(T.entries.c.id))
-        .where(T.entries.c.budget_id == T.budgets.c.id)
+        sa.select(entry.id)
+        .where(entry.budget_id >= T.budgets.c.id, entry.budget_id <= T.budgets.c.id)
+        .order_by(entry.budget_id.desc(), entry.id.desc())
+        .limit(1)
         .correlate(T.budgets)
         .scalar_subquery()
     )

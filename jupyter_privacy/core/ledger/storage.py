@@ -88,9 +88,18 @@ def create_ledger_engine(
 
 
 def _configure_postgres(engine: Engine, lock_timeout: float, *, read_only: bool) -> None:
-    """Each new session: name itself (who holds a lock), bound its lock waits, and, for a
-    read-only ledger, refuse writes at the server."""
-    settings = {"lock_timeout": f"{int(lock_timeout * 1000)}ms"}
+    """Each new session: name itself (who holds a lock), bound its lock waits, plan each statement
+    for the rows it meets, and, for a read-only ledger, refuse writes at the server.
+
+    Custom plans: psycopg prepares a statement after a few runs and PostgreSQL then keeps one
+    generic plan made while the ledger was empty; for the budget's newest entry that plan scanned
+    every entry (2 ms per spend at 3,300 entries and growing, until an ANALYZE). Planning per
+    statement costs ~0.1 ms and stays flat.
+    """
+    settings = {
+        "lock_timeout": f"{int(lock_timeout * 1000)}ms",
+        "plan_cache_mode": "force_custom_plan",
+    }
     if "application_name" not in engine.url.query:
         settings["application_name"] = application_name()
     if read_only:
