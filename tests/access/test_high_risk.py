@@ -149,6 +149,35 @@ def test_a_release_made_around_the_kit_shows_as_unapproved(lane: Ledger,
     assert listed["approved"] is False and listed["audit"] is None
 
 
+def test_spends_from_before_the_mark_or_while_it_was_lifted_are_not_in_the_lane(
+    lane: Ledger, as_user: Callable[[str], None]
+) -> None:
+    """Legitimate spends made while the budget was not high-risk carry no audit record: listing them
+    as unapproved would accuse them of going around the kit."""
+    lane.create_budget("crops", 3.0)
+    access.grant(lane, "crops", "user:bob")
+    lane.spend("crops", 0.1, value=1, description="before any mark")
+    lane.record_event("dataset.registered", budget="crops", details={"dataset": "face-crops",
+                                                                     "budget": "crops"})  # fmt: skip
+    highrisk.mark_high_risk(lane, dataset="face-crops", reason="biometric")
+    highrisk.mark_high_risk(lane, budget="crops", reason="whole budget")
+    highrisk.mark_high_risk(lane, dataset="face-crops", reason="lifted", high_risk=False)
+    highrisk.mark_high_risk(lane, budget="crops", reason="lifted", high_risk=False)
+    lane.spend("crops", 0.1, value=2, description="while lifted")
+    highrisk.mark_high_risk(lane, budget="crops", reason="back in the lane")
+    approval = highrisk.approve(lane, "crops", spender="user:bob", epsilon=0.5, reason="batch 2")
+    as_user("bob")
+    lane.spend("crops", 0.1, value=3, description="approved, in the lane")
+    [listed] = lane_report.high_risk_audit(lane, "crops")
+    assert listed["approved"] is True and listed["audit"]["approval"] == approval.id
+    assert listed["audit"]["why"]["description"] == "approved, in the lane"
+    assert [r.description for r in lane.history("crops")] == [
+        "before any mark",
+        "while lifted",
+        "approved, in the lane",
+    ]  # all three were recorded
+
+
 def test_marking_needs_an_owner_and_a_reason(lane: Ledger, as_user: Callable[[str], None]) -> None:
     with pytest.raises(InvalidParameterError, match="needs a reason"):
         highrisk.mark_high_risk(lane, budget="faces", reason=" ")

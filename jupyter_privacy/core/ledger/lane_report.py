@@ -31,8 +31,9 @@ def is_high_risk(ledger: Ledger, budget: str) -> bool:
 
 
 def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str, Any]]:
-    """Releases of high-risk budgets with their audit records, newest first; a release without
-    one (inserted around the kit, or spent before the mark) shows `approved: False`."""
+    """Releases made while their budget was high-risk, with their audit records, newest first; one
+    without a record (inserted around the kit) shows `approved: False`. Releases from before the
+    mark, or from while it was lifted, are not in the lane and are not listed."""
     out = []
     with translated_errors(ledger.url), ledger._engine.connect() as conn:
         names: dict[int, str] = dict(
@@ -44,17 +45,45 @@ def high_risk_audit(ledger: Ledger, budget: str | None = None) -> list[dict[str,
             wanted = ledger._require_budget(conn, budget).id
             marked = {bid: lane for bid, lane in marked.items() if bid == wanted}
         for bid in marked:
-            marks = [r.id for r in events_of(conn, bid, HIGH_RISK)]
+            # A mark without its event (an access row written around the kit): all of it counts.
+            spans = marked_spans(events_of(conn, bid, HIGH_RISK)) or [(0, None)]
             rows = conn.execute(sa.select(entries_table).where(
                 entries_table.c.budget_id == bid, entries_table.c.kind == "release",
-                entries_table.c.id > min(marks)).order_by(entries_table.c.id.desc())).fetchall()  # fmt: skip
-            for r in rows:
+                entries_table.c.id > spans[0][0]).order_by(entries_table.c.id.desc())).fetchall()  # fmt: skip
+            for r in (r for r in rows if _inside(spans, r.id)):
                 audit = details_of(r).get(AUDIT_KEY)
                 out.append({"release_id": r.id, "budget": names[bid], "epsilon": r.epsilon,
                             "delta": r.delta, "actor": r.actor, "at": r.created_at,
                             "approved": bool(audit and audit.get("approval")),
                             "audit": audit})  # fmt: skip
     return sorted(out, key=lambda a: -int(a["release_id"]))
+
+
+def marked_spans(marks: list[Any]) -> list[tuple[int, int | None]]:
+    """The entry-id ranges (start, end; None: still open) over which the lane was high-risk, from
+    its `access.high_risk` events (a budget mark or dataset marks, each set or cleared)."""
+    spans: list[tuple[int, int | None]] = []
+    active: set[str] = set()
+    start = 0
+    for event in marks:  # oldest first
+        details = details_of(event)
+        mark = f"dataset:{details['dataset']}" if details.get("dataset") else "budget"
+        was = bool(active)
+        if details.get("high_risk", True):
+            active.add(mark)
+        else:
+            active.discard(mark)
+        if active and not was:
+            start = int(event.id)
+        elif was and not active:
+            spans.append((start, int(event.id)))
+    if active:
+        spans.append((start, None))
+    return spans
+
+
+def _inside(spans: list[tuple[int, int | None]], entry_id: int) -> bool:
+    return any(start < entry_id and (end is None or entry_id < end) for start, end in spans)
 
 
 def access_summary(ledger: Ledger, *, audit_limit: int = 50) -> dict[str, Any]:
