@@ -173,7 +173,8 @@ def _outcome_json(outcome: Any) -> dict[str, Any]:
     return {"request": outcome.request, "outcome": outcome.outcome,
             "releases": list(outcome.releases), "epsilon": outcome.epsilon,
             "delta": outcome.delta, "seconds": round(outcome.seconds, 1),
-            "log": str(outcome.log), "unplanned": list(outcome.unplanned)}  # fmt: skip
+            "log": str(outcome.log) if outcome.log else None,
+            "unplanned": list(outcome.unplanned)}  # fmt: skip
 
 
 def _close(args: argparse.Namespace) -> int:

@@ -3,8 +3,10 @@ after its first release, then the owner closes the run and the scientist gets wh
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,15 +21,18 @@ from jupyter_privacy.core.requests.recovery import _alive, close_interrupted_run
 from jupyter_privacy.core.requests.results import request_results
 from jupyter_privacy.core.requests.runner import CHILD_PID, run_request
 from jupyter_privacy.core.requests.workflow import approve_request, submit_request
-from jupyter_privacy.testing.requests import COUNT, OWNER, SCIENTIST
+from jupyter_privacy.testing.requests import COUNT, OWNER, SCIENTIST, SENTINEL_NAME
 
 pytestmark = pytest.mark.slow  # a runner process and the approved code's process, each with OpenDP
 
 # The approved code releases the count, kills its runner, then waits for the test's flag file.
 KILLS_ITS_RUNNER = """
 def analysis(data):
-    import os, signal, time
+    import os, signal, tempfile, time
     data.table.query("SELECT COUNT(*) FROM t", epsilon=0.5)
+    rows = data.frame().to_csv()
+    open("rows.csv", "w").write(rows)  # in the working folder
+    open(os.path.join(tempfile.gettempdir(), "rows.csv"), "w").write(rows)  # in its TMPDIR
     os.kill(os.getppid(), signal.SIGKILL)
     for _ in range(600):
         if os.path.exists({flag!r}):
@@ -73,7 +78,11 @@ def test_a_killed_runner_s_run_is_closed_with_its_releases(
     with pytest.raises(RequestStateError, match="close the run: jupyter privacy requests close"):
         run_request(ledger, request_id, store=store)
 
-    child = int(next(store.glob(f"runs/request-{request_id}-*/{CHILD_PID}")).read_text())
+    run_dir = next(store.glob(f"runs/request-{request_id}-*"))
+    child = int((run_dir / CHILD_PID).read_text())
+    tmp = Path(tempfile.gettempdir()) / record.timeline[-1].details["tmp_dir"]
+    left = [run_dir / "work" / "rows.csv", tmp / "rows.csv"]
+    assert all(SENTINEL_NAME in path.read_text() for path in left)  # what a killed runner leaves
     with pytest.raises(RequestStateError, match=f"still running \\(process {child}"):
         close_interrupted_run(ledger, request_id, store=store)  # the code has not finished
     events = len(ledger.event_log())
@@ -89,6 +98,11 @@ def test_a_killed_runner_s_run_is_closed_with_its_releases(
     assert len(ledger.event_log()) == events + 1
     assert [r.id for r in request_results(ledger, request_id).releases] == list(outcome.releases)
     assert ledger.budget("people").epsilon_spent == pytest.approx(0.5)  # closing spends nothing
+    assert not (run_dir / "work").exists() and not tmp.exists()  # closing removes them
+    assert outcome.log == run_dir / "output.log"
+    scientist_sees = json.dumps([ledger.export(), request_results(ledger, request_id).to_dict()],
+                                default=str)  # fmt: skip
+    assert SENTINEL_NAME not in scientist_sees
     with pytest.raises(RequestStateError, match="not running"):
         close_interrupted_run(ledger, request_id, store=store)
     assert ledger.verify().ok

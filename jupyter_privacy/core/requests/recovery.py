@@ -9,14 +9,16 @@ are), so their ε is counted in the request and the scientist gets what was spen
 It refuses while the run may still be going: the runner process recorded in `request.started`
 is alive on this machine, or the approved code's own process (its pid in the run folder of the
 owner's store) is. A run started on another machine is closed there, or with `force` once that
-machine is known to be gone. Replays the killed run reported are not collected (they spent
-nothing).
+machine is known to be gone. Replays the killed run reported are collected when its run folder
+is on this machine (they spent nothing either way).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +27,7 @@ from jupyter_privacy.core.ledger.provenance import current_actor
 from jupyter_privacy.core.requests.errors import RequestStateError
 from jupyter_privacy.core.requests.owner import OwnerStore, owner_store_dir
 from jupyter_privacy.core.requests.records import get_request
-from jupyter_privacy.core.requests.runner import (
-    CHILD_PID,
-    RunOutcome,
-    collect_run_releases,
-    record_ran,
-)
+from jupyter_privacy.core.requests.runner import CHILD_PID, RunOutcome, end_run
 
 INTERRUPTED = "interrupted"
 
@@ -47,24 +44,25 @@ def close_interrupted_run(
             "killed needs closing", request=record.id, status=record.status,
         )  # fmt: skip
     started = next(e for e in record.timeline if e.id == record.run.started_event)
+    run_dir = _run_dir(record.id, started.details, store, ledger.url)
     if not force:
-        _refuse_if_still_running(record.id, started.details, store, ledger.url)
-    origin = f"request:{record.id}/run:{started.id}"
-    releases, unplanned = collect_run_releases(ledger, record, started.id, origin,
-                                               Path(os.devnull))  # fmt: skip
-    fresh = [r for r in releases if r.id > started.id]
-    epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
-    ids = tuple(r.id for r in releases)
-    record_ran(ledger, record, started.id, INTERRUPTED, ids, unplanned, 0.0,
-               actor or current_actor(), epsilon=epsilon, delta=delta)  # fmt: skip
-    log = _run_dir(record.id, started.details, store, ledger.url) or Path(os.devnull)
-    return RunOutcome(record.id, INTERRUPTED, ids, epsilon, delta, 0.0, log / "output.log",
-                      unplanned)  # fmt: skip
+        _refuse_if_still_running(record.id, started.details, run_dir)
+    ended = end_run(ledger, record, started.id, run_dir, INTERRUPTED, 0.0, actor or current_actor())
+    _remove_leftovers(run_dir, started.details.get("tmp_dir"))
+    return ended
 
 
-def _refuse_if_still_running(
-    request: int, started: dict[str, Any], store: Any, ledger_url: str
-) -> None:
+def _remove_leftovers(run_dir: Path | None, tmp_dir: Any) -> None:
+    """What the killed runner would have deleted: the working folder and the run's TMPDIR, with
+    whatever the code wrote there. TMPDIR only as the runner makes it (jp-request-* directly in
+    this machine's temporary folder), never a path an edited ledger names."""
+    if run_dir is not None:
+        shutil.rmtree(run_dir / "work", ignore_errors=True)
+    if isinstance(tmp_dir, str) and tmp_dir.startswith("jp-request-") and "/" not in tmp_dir:
+        shutil.rmtree(Path(tempfile.gettempdir()) / tmp_dir, ignore_errors=True)
+
+
+def _refuse_if_still_running(request: int, started: dict[str, Any], run_dir: Path | None) -> None:
     host, pid = started.get("host"), started.get("pid")
     if host is None or pid is None:
         raise RequestStateError(
@@ -81,7 +79,6 @@ def _refuse_if_still_running(
             f"request {request} is still running here (runner process {pid}); wait for it, or "
             f"stop it (kill {pid}) and then close the run", request=request,
         )  # fmt: skip
-    run_dir = _run_dir(request, started, store, ledger_url)
     child = _read_pid(run_dir / CHILD_PID) if run_dir else None
     if child is not None and _alive(child):
         raise RequestStateError(

@@ -66,16 +66,19 @@ class RunOutcome:
     epsilon: float
     delta: float
     seconds: float
-    log: Path  # owner-only: the code's own output, which may show private values
+    log: Path | None  # owner-only: the code's own output, which may show private values
     unplanned: tuple[int, ...] = ()
 
     def summary(self) -> str:
         made = (
             f"{len(self.releases)} DP release(s) ({', '.join(map(str, self.releases)) or 'none'})"
         )
+        where = (
+            f"owner-only log: {self.log}" if self.log else "its run folder is not on this machine"
+        )
         text = (f"request {self.request} ran: {self.outcome} in {self.seconds:.1f} s; {made}, "
                 f"ε {self.epsilon:g} and δ {self.delta:g} spent; the code's own output is withheld "
-                f"from the scientist (owner-only log: {self.log})")  # fmt: skip
+                f"from the scientist ({where})")  # fmt: skip
         if self.unplanned:
             text += (f"; releases {', '.join(map(str, self.unplanned))} were recorded under this "
                      "run but are not in the plan: they are not handed over")  # fmt: skip
@@ -141,33 +144,50 @@ def run_request(
         started = ledger.record_event(
             STARTED, budget=record.budget, description=f"request {record.id} started",
             details={"request": record.id, "code_sha256": record.code.sha256,
-                     "host": socket.gethostname(), "pid": os.getpid(), "run_dir": run_dir.name},
+                     "host": socket.gethostname(), "pid": os.getpid(), "run_dir": run_dir.name,
+                     "tmp_dir": tmp.name},
             actor=actor,
         )  # fmt: skip
         again = get_request(ledger, record.id)
         if again.run is None or again.run.started_event != started.id:  # another run was first
             record_ran(ledger, record, started.id, "refused", (), (), 0.0, actor)
             raise RequestStateError(f"request {record.id} is already running elsewhere")
-        origin = f"request:{record.id}/run:{started.id}"
+        origin = run_origin(record.id, started.id)
         begin, outcome = time.monotonic(), "failed"
         try:
             outcome = _spawn(run_dir, tmp, record, origin, private, options, ledger.url, timeout)
         finally:  # whatever happened, the run's end and its releases are recorded
-            seconds = time.monotonic() - begin
-            releases, unplanned = collect_run_releases(ledger, record, started.id, origin,
-                                           run_dir / "releases.json")  # fmt: skip
-            if unplanned and outcome == "completed":
-                outcome = "failed"
-            fresh = [r for r in releases if r.id > started.id]
-            epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
-            ids = tuple(r.id for r in releases)
-            record_ran(ledger, record, started.id, outcome, ids, unplanned, seconds, actor,
-                        epsilon=epsilon, delta=delta)  # fmt: skip
+            ended = end_run(ledger, record, started.id, run_dir, outcome,
+                            time.monotonic() - begin, actor)  # fmt: skip
     finally:
         shutil.rmtree(run_dir / "work", ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    return RunOutcome(record.id, outcome, ids, epsilon, delta, seconds, run_dir / "output.log",
-                      unplanned)  # fmt: skip
+    return ended
+
+
+def run_origin(request_id: int, started_event: int) -> str:
+    """The origin every release of one run is recorded under."""
+    return f"request:{request_id}/run:{started_event}"
+
+
+def end_run(
+    ledger: Ledger, record: RequestRecord, started: int, run_dir: Path | None, outcome: str,
+    seconds: float, actor: str,
+) -> RunOutcome:  # fmt: skip
+    """Record `request.ran` with the run's releases (checked against the plan; a completed run
+    with unplanned ones counts as failed). `run_dir`: the run's folder here, if any."""
+    report = run_dir / "releases.json" if run_dir else Path(os.devnull)
+    releases, unplanned = collect_run_releases(ledger, record, started,
+                                               run_origin(record.id, started), report)  # fmt: skip
+    if unplanned and outcome == "completed":
+        outcome = "failed"
+    fresh = [r for r in releases if r.id > started]
+    epsilon, delta = sum(r.epsilon for r in fresh), sum(r.delta for r in fresh)
+    ids = tuple(r.id for r in releases)
+    record_ran(ledger, record, started, outcome, ids, unplanned, seconds, actor,
+               epsilon=epsilon, delta=delta)  # fmt: skip
+    log = run_dir / "output.log" if run_dir else None
+    return RunOutcome(record.id, outcome, ids, epsilon, delta, seconds, log, unplanned)
 
 
 def record_ran(
