@@ -72,7 +72,8 @@ def caller_principals(conn: Connection) -> list[str]:
     OS user and Jupyter identity; on PostgreSQL its role and each role it is a member of (the
     database checks roles only, so the kit does too). Its own identities come first."""
     if conn.dialect.name == "postgresql":
-        own, roles = conn.execute(_PG_ROLES).one()
+        row = conn.execute(_PG_ROLES).one()
+        own, roles = row[0], list(row[1])
         return [f"role:{own}"] + [f"role:{r}" for r in roles if r != own]
     found = [f"user:{current_actor()}"]
     identity = jupyter_identity()
