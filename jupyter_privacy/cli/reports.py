@@ -1,6 +1,6 @@
-"""`jupyter privacy probe | checklist | threat-model | card | check`: privacy tests and release
-artifacts (checklist and threat-model in `compliance.py`). Thin: parsing and printing here, everything else in core/probes and core/reports.
-Exit 1 when a gate fails (2 stays for usage errors)."""
+"""`jupyter privacy probe | card | check`: privacy tests and release artifacts (`checklist` and
+`threat-model` are in compliance.py). Thin: parsing and printing here, everything else in
+core/probes and core/reports. Exit 1 when a gate fails (2 stays for usage errors)."""
 
 from __future__ import annotations
 
@@ -159,7 +159,6 @@ def _inference_probe(args: argparse.Namespace) -> int:
     return _print_gates(results, args.json, {"report": report.to_dict()})
 
 
-# -- checklist -------------------------------------------------------------------------------------
 # -- card ----------------------------------------------------------------------------------------------
 def _register_card(sub: Any) -> None:
     parser = sub.add_parser("card", help="model card with the ε budget")

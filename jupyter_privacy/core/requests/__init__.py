@@ -17,8 +17,8 @@ from typing import Any
 
 _LAZY = {
     **dict.fromkeys(
-        ("approve", "close", "dataset", "datasets", "deny", "register_dataset", "request", "requests",
-         "results", "review", "run", "submit", "try_on_mock"), "api"),
+        ("approve", "close", "dataset", "datasets", "deny", "register_dataset", "request",
+         "requests", "results", "review", "run", "submit", "try_on_mock"), "api"),
     "RequestData": "data", "request_data": "data", "Dataset": "datasets",
     **dict.fromkeys(
         ("CodeDigestError", "PlanError", "PlanViolationError", "RequestStateError",

@@ -1,8 +1,8 @@
 """The Python front door (`jupyter_privacy.requests`): PySyft's verbs on the kit's ledger.
 
-Data owner: `register_dataset`, `review`, `approve`, `deny`, `run`, `close`. Data scientist: `datasets`,
-`dataset`, `try_on_mock`, `submit`, `requests`, `request`, `results`, and `request_data` inside
-notebook requests. Every function takes `ledger=` (a Ledger or URL; default: the project's).
+Data owner: `register_dataset`, `review`, `approve`, `deny`, `run`, `close`. Data scientist:
+`datasets`, `dataset`, `try_on_mock`, `submit`, `requests`, `request`, `results`, and
+`request_data` inside notebook requests. Every function takes `ledger=` (a Ledger or URL; default: the project's).
 """
 
 from __future__ import annotations
