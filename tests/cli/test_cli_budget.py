@@ -11,15 +11,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_privacy import open_ledger
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_privacy.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+from jupyter_privacy.testing.cli import run_cli as run
 
 
 def test_create_list_show_spend_json(cli_env: dict[str, str]) -> None:

@@ -13,14 +13,10 @@ import pytest
 
 from jupyter_privacy import open_ledger
 from jupyter_privacy.core.reports.model_card import example_path
+from jupyter_privacy.testing.cli import run_cli as run
 
 HOSTILE = "\x1b[2J\x1b[31mred\x1b[0m\u202eevil\r\x07"
 RAW_CONTROLS = ("\x1b", "\u202e", "\r", "\x07")
-
-
-def run(*args: str, env: dict[str, str], **options) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jupyter_privacy.cli", *args],
-                          capture_output=True, text=True, env=env, **options)  # fmt: skip
 
 
 def assert_one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:

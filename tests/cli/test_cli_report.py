@@ -4,22 +4,12 @@ dashboard's charts, integrity and releases; no released value or data digest on 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from jupyter_privacy import open_ledger
+from jupyter_privacy.testing.cli import run_cli as run
 
 SENTINEL = "SENTINEL-WAGE-4242.42"
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "jupyter_privacy.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
 
 
 def test_report_is_one_offline_page(
